@@ -13,6 +13,7 @@ use url::Url;
 use crate::Error;
 use crate::client::{Call, Client, Form, RequestOptions, request_options};
 use crate::http::{CodeVerifier, IdToken};
+use crate::mode::{Async, Mode};
 
 /// 32 random bytes from the operating system, base64url encoded (43 characters): a value
 /// for `state`, `nonce` or a PKCE verifier.
@@ -253,8 +254,8 @@ impl AuthorizeUrl {
 /// [`Client::pushed_authorization_request`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct ParRequest {
-    client: Client,
+pub struct ParRequest<M = Async> {
+    client: Client<M>,
     params: Form,
     options: RequestOptions,
 }
@@ -272,14 +273,18 @@ pub struct ParResponse {
     pub expires_in: u64,
 }
 
-impl ParRequest {
-    /// Sends the request.
-    pub async fn send(self) -> Result<ParResponse, Error> {
-        let call = Call::new("oauth/par", Method::POST, &["oauth", "par"])
-            .form(self.params)
-            .authenticated()
-            .options(self.options);
-        self.client.run(call).await?.json()
+impl<M: Mode> ParRequest<M> {
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<ParResponse, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new("oauth/par", Method::POST, &["oauth", "par"])
+                .form(self.params)
+                .authenticated()
+                .options(self.options);
+            self.client.run(call).await?.json()
+        })
     }
 }
 
@@ -400,17 +405,17 @@ impl OidcLogoutUrl {
     }
 }
 
-impl Client {
+impl<M: Mode> Client<M> {
     /// The `/authorize` URL of a login returning to `redirect_uri` (response type `code`).
     pub fn authorize_url(&self, redirect_uri: impl Into<String>) -> AuthorizeUrl {
         AuthorizeUrl {
-            client: self.clone(),
+            client: self.to_async(),
             params: login_params(redirect_uri.into()),
         }
     }
 
     /// A pushed authorization request for a login returning to `redirect_uri`.
-    pub fn pushed_authorization_request(&self, redirect_uri: impl Into<String>) -> ParRequest {
+    pub fn pushed_authorization_request(&self, redirect_uri: impl Into<String>) -> ParRequest<M> {
         ParRequest {
             client: self.clone(),
             params: login_params(redirect_uri.into()),
@@ -430,7 +435,7 @@ impl Client {
     /// The `/v2/logout` URL.
     pub fn logout_url(&self) -> LogoutUrl {
         LogoutUrl {
-            client: self.clone(),
+            client: self.to_async(),
             return_to: None,
             client_id: true,
             federated: false,
@@ -440,7 +445,7 @@ impl Client {
     /// The `/oidc/logout` URL.
     pub fn oidc_logout_url(&self) -> OidcLogoutUrl {
         OidcLogoutUrl {
-            client: self.clone(),
+            client: self.to_async(),
             params: Form::default(),
             federated: false,
         }

@@ -9,14 +9,15 @@ use serde::Deserialize;
 use crate::Error;
 use crate::client::{Call, Client, Form, RequestOptions, request_options};
 use crate::http::Secret;
+use crate::mode::{Async, Mode};
 
 /// Starts a CIBA login: Auth0 asks the user (for example with a push notification) to
 /// approve, and the application polls [`Client::ciba_token`]. Made by
 /// [`Client::backchannel_authorize`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct BackchannelAuthorizeRequest {
-    client: Client,
+pub struct BackchannelAuthorizeRequest<M = Async> {
+    client: Client<M>,
     form: Form,
     options: RequestOptions,
 }
@@ -36,7 +37,7 @@ pub struct BackchannelAuthorization {
     pub interval: Option<u64>,
 }
 
-impl BackchannelAuthorizeRequest {
+impl<M: Mode> BackchannelAuthorizeRequest<M> {
     /// The API the access token is for.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.form.set("audience", audience);
@@ -64,21 +65,25 @@ impl BackchannelAuthorizeRequest {
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<BackchannelAuthorization, Error> {
-        let call = Call::new("bc-authorize", Method::POST, &["bc-authorize"])
-            .form(self.form)
-            .authenticated()
-            .options(self.options);
-        self.client.run(call).await?.json()
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<BackchannelAuthorization, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new("bc-authorize", Method::POST, &["bc-authorize"])
+                .form(self.form)
+                .authenticated()
+                .options(self.options);
+            self.client.run(call).await?.json()
+        })
     }
 }
 
 /// Starts the device authorization flow. Made by [`Client::device_authorization`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct DeviceAuthorizationRequest {
-    client: Client,
+pub struct DeviceAuthorizationRequest<M = Async> {
+    client: Client<M>,
     form: Form,
     options: RequestOptions,
 }
@@ -106,7 +111,7 @@ pub struct DeviceAuthorization {
     pub interval: Option<u64>,
 }
 
-impl DeviceAuthorizationRequest {
+impl<M: Mode> DeviceAuthorizationRequest<M> {
     /// The scopes asked for.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.form.set("scope", scope);
@@ -127,20 +132,24 @@ impl DeviceAuthorizationRequest {
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<DeviceAuthorization, Error> {
-        let call = Call::new(
-            "oauth/device/code",
-            Method::POST,
-            &["oauth", "device", "code"],
-        )
-        .form(self.form)
-        .options(self.options);
-        self.client.run(call).await?.json()
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<DeviceAuthorization, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new(
+                "oauth/device/code",
+                Method::POST,
+                &["oauth", "device", "code"],
+            )
+            .form(self.form)
+            .options(self.options);
+            self.client.run(call).await?.json()
+        })
     }
 }
 
-impl Client {
+impl<M: Mode> Client<M> {
     /// Starts a CIBA login of the user `user_id` (sent as an `iss_sub` login hint with this
     /// tenant as issuer). `scope` must include `openid`; `binding_message` is shown to the
     /// user on both devices.
@@ -149,7 +158,7 @@ impl Client {
         user_id: &str,
         scope: impl Into<String>,
         binding_message: impl Into<String>,
-    ) -> BackchannelAuthorizeRequest {
+    ) -> BackchannelAuthorizeRequest<M> {
         let hint = serde_json::json!({
             "format": "iss_sub",
             "iss": self.issuer(),
@@ -167,7 +176,7 @@ impl Client {
     }
 
     /// Starts the device authorization flow.
-    pub fn device_authorization(&self) -> DeviceAuthorizationRequest {
+    pub fn device_authorization(&self) -> DeviceAuthorizationRequest<M> {
         let mut form = Form::default();
         form.set("client_id", self.client_id());
         DeviceAuthorizationRequest {

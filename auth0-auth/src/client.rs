@@ -20,13 +20,19 @@ use crate::http::{
     AssertionAlgorithm, ClientAssertionKey, ClientAuthentication, ClientIdentity, ClientSecret,
     Repeat, RetryPolicy, TELEMETRY_HEADER, Telemetry,
 };
+use crate::mode::{Async, Mode};
 
 /// The Authentication API client of one application on one tenant.
 ///
 /// Cloning is cheap; clones share the configuration and the HTTP connection pool.
+///
+/// `Client<Blocking>` (feature `blocking`, named `blocking::Client`) is the same client whose
+/// requests answer without `.await`; see [`crate::blocking`].
 #[derive(Clone)]
-pub struct Client {
+pub struct Client<M = Async> {
     pub(crate) inner: Arc<Inner>,
+    /// What `send()` returns: a future ([`Async`]), or the answer.
+    pub(crate) mode: M,
 }
 
 pub(crate) struct Inner {
@@ -48,7 +54,7 @@ pub(crate) struct Inner {
     dpop_nonce: std::sync::Mutex<Option<String>>,
 }
 
-impl fmt::Debug for Client {
+impl<M> fmt::Debug for Client<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
         f.debug_struct("Client")
@@ -87,6 +93,16 @@ impl Client {
             identity: None,
             mtls_domain: None,
             roots: Vec::new(),
+        }
+    }
+}
+
+impl<M: Mode> Client<M> {
+    /// The same client (sharing its configuration and connection pool) with async requests.
+    pub fn to_async(&self) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            mode: Async,
         }
     }
 
@@ -309,13 +325,13 @@ impl Client {
 }
 
 /// The attempts of one call: a new request each time (a fresh client assertion).
-struct Build<'a> {
-    client: &'a Client,
+struct Build<'a, M> {
+    client: &'a Client<M>,
     call: &'a Call,
     url: &'a Url,
 }
 
-impl auth0_http::Attempts for Build<'_> {
+impl<M: Mode> auth0_http::Attempts for Build<'_, M> {
     type Error = Error;
 
     async fn request(&mut self, _attempt: u32) -> Result<reqwest::Request, Error> {
@@ -508,6 +524,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Builds the blocking client (feature `blocking`): the same requests, answered without
+    /// `.await`, on a runtime the client owns ([`crate::blocking`]).
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn build_blocking(self) -> Result<crate::blocking::Client, Error> {
+        let runtime = auth0_http::blocking::Runtime::new().map_err(|e| Error::Config {
+            message: "the blocking client's runtime could not start".to_owned(),
+            source: Some(Box::new(e)),
+        })?;
+        let client = self.build()?;
+        Ok(Client {
+            inner: client.inner,
+            mode: crate::blocking::Blocking::new(runtime),
+        })
+    }
+
     /// Builds the client, reading the private key if one was given.
     pub fn build(self) -> Result<Client, Error> {
         let base = base_url(&self.domain)?;
@@ -589,6 +621,7 @@ impl ClientBuilder {
             }
         };
         Ok(Client {
+            mode: Async,
             inner: Arc::new(Inner {
                 base,
                 mtls_base,
@@ -904,7 +937,7 @@ pub(crate) fn now() -> SystemTime {
 /// Adds `timeout` and `retry_policy` setters to a request builder with an `options` field.
 macro_rules! request_options {
     ($name:ident) => {
-        impl $name {
+        impl<M> $name<M> {
             /// The total time one attempt may take, overriding the client's timeout.
             pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
                 self.options.timeout = Some(timeout);

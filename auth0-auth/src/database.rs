@@ -7,12 +7,13 @@ use serde_json::{Map, Value};
 use crate::Error;
 use crate::client::{Call, Client, JsonBody, RequestOptions, request_options};
 use crate::http::Password;
+use crate::mode::{Async, Mode};
 
 /// Creates a user in a database connection. Made by [`Client::signup`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct SignupRequest {
-    client: Client,
+pub struct SignupRequest<M = Async> {
+    client: Client<M>,
     body: JsonBody,
     options: RequestOptions,
 }
@@ -40,7 +41,7 @@ pub struct SignupResponse {
     pub extra: Map<String, Value>,
 }
 
-impl SignupRequest {
+impl<M: Mode> SignupRequest<M> {
     /// The username (connections that require one).
     pub fn username(mut self, username: impl Into<String>) -> Self {
         self.body.set("username", username.into());
@@ -89,31 +90,35 @@ impl SignupRequest {
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<SignupResponse, Error> {
-        let call = Call::new(
-            "dbconnections/signup",
-            Method::POST,
-            &["dbconnections", "signup"],
-        )
-        .json(self.body.into_map())
-        .options(self.options);
-        self.client.run(call).await?.json()
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<SignupResponse, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new(
+                "dbconnections/signup",
+                Method::POST,
+                &["dbconnections", "signup"],
+            )
+            .json(self.body.into_map())
+            .options(self.options);
+            self.client.run(call).await?.json()
+        })
     }
 }
 
 /// Sends a password-change email. Made by [`Client::change_password`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct ChangePasswordRequest {
-    client: Client,
+pub struct ChangePasswordRequest<M = Async> {
+    client: Client<M>,
     body: JsonBody,
     options: RequestOptions,
 }
 
 request_options!(ChangePasswordRequest);
 
-impl ChangePasswordRequest {
+impl<M: Mode> ChangePasswordRequest<M> {
     /// The organization whose login the email leads back to.
     pub fn organization(mut self, organization: impl Into<String>) -> Self {
         self.body.set("organization", organization.into());
@@ -121,27 +126,30 @@ impl ChangePasswordRequest {
     }
 
     /// Sends the request; the answer is Auth0's message, as text.
-    pub async fn send(self) -> Result<String, Error> {
-        let call = Call::new(
-            "dbconnections/change_password",
-            Method::POST,
-            &["dbconnections", "change_password"],
-        )
-        .json(self.body.into_map())
-        .accept("text/plain, application/json")
-        .options(self.options);
-        Ok(self.client.run(call).await?.text())
+    pub fn send(self) -> M::Output<impl Future<Output = Result<String, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new(
+                "dbconnections/change_password",
+                Method::POST,
+                &["dbconnections", "change_password"],
+            )
+            .json(self.body.into_map())
+            .accept("text/plain, application/json")
+            .options(self.options);
+            Ok(self.client.run(call).await?.text())
+        })
     }
 }
 
-impl Client {
+impl<M: Mode> Client<M> {
     /// Signs a user up to the database `connection`.
     pub fn signup(
         &self,
         email: impl Into<String>,
         password: impl Into<Password>,
         connection: impl Into<String>,
-    ) -> SignupRequest {
+    ) -> SignupRequest<M> {
         let password = password.into();
         let mut body = JsonBody::default();
         body.set("client_id", self.client_id());
@@ -160,7 +168,7 @@ impl Client {
         &self,
         email: impl Into<String>,
         connection: impl Into<String>,
-    ) -> ChangePasswordRequest {
+    ) -> ChangePasswordRequest<M> {
         let mut body = JsonBody::default();
         body.set("client_id", self.client_id());
         body.set("email", email.into());

@@ -7,45 +7,50 @@ use serde::Deserialize;
 use crate::Error;
 use crate::client::{Call, Client, JsonBody, RequestOptions, request_options};
 use crate::http::{IdToken, Secret};
+use crate::mode::{Async, Mode};
 use crate::token::TokenResponse;
 
 /// Logs in with a social provider's access token (legacy). Made by
 /// [`Client::social_access_token`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct SocialAccessTokenRequest {
-    client: Client,
+pub struct SocialAccessTokenRequest<M = Async> {
+    client: Client<M>,
     body: JsonBody,
     options: RequestOptions,
 }
 
 request_options!(SocialAccessTokenRequest);
 
-impl SocialAccessTokenRequest {
+impl<M: Mode> SocialAccessTokenRequest<M> {
     /// The scopes asked for.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.body.set("scope", scope.into());
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<TokenResponse, Error> {
-        let call = Call::new(
-            "oauth/access_token",
-            Method::POST,
-            &["oauth", "access_token"],
-        )
-        .json(self.body.into_map())
-        .options(self.options);
-        self.client.run(call).await?.json()
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<TokenResponse, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new(
+                "oauth/access_token",
+                Method::POST,
+                &["oauth", "access_token"],
+            )
+            .json(self.body.into_map())
+            .options(self.options);
+            self.client.run(call).await?.json()
+        })
     }
 }
 
 /// Gets a delegation token (legacy). Made by [`Client::delegation`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct DelegationRequest {
-    client: Client,
+pub struct DelegationRequest<M = Async> {
+    client: Client<M>,
     body: JsonBody,
     options: RequestOptions,
 }
@@ -66,7 +71,7 @@ pub struct DelegationResponse {
     pub expires_in: Option<u64>,
 }
 
-impl DelegationRequest {
+impl<M: Mode> DelegationRequest<M> {
     /// The client id of the target application.
     pub fn target(mut self, target: impl Into<String>) -> Self {
         self.body.set("target", target.into());
@@ -85,22 +90,26 @@ impl DelegationRequest {
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<DelegationResponse, Error> {
-        let call = Call::new("delegation", Method::POST, &["delegation"])
-            .json(self.body.into_map())
-            .options(self.options);
-        self.client.run(call).await?.json()
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<DelegationResponse, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new("delegation", Method::POST, &["delegation"])
+                .json(self.body.into_map())
+                .options(self.options);
+            self.client.run(call).await?.json()
+        })
     }
 }
 
-impl Client {
+impl<M: Mode> Client<M> {
     /// Logs in with `access_token` from the social `connection` (e.g. `facebook`), legacy.
     pub fn social_access_token(
         &self,
         connection: impl Into<String>,
         access_token: impl Into<Secret>,
-    ) -> SocialAccessTokenRequest {
+    ) -> SocialAccessTokenRequest<M> {
         let token = access_token.into();
         let mut body = JsonBody::default();
         body.set("client_id", self.client_id());
@@ -114,7 +123,7 @@ impl Client {
     }
 
     /// Exchanges an ID token for a delegation token (legacy).
-    pub fn delegation(&self, id_token: &IdToken) -> DelegationRequest {
+    pub fn delegation(&self, id_token: &IdToken) -> DelegationRequest<M> {
         let mut body = JsonBody::default();
         body.set("client_id", self.client_id());
         body.set("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");

@@ -78,6 +78,9 @@
 #![warn(missing_docs)]
 
 mod authorize;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 mod ciba;
 mod client;
 mod database;
@@ -86,6 +89,7 @@ mod error;
 pub mod http;
 mod legacy;
 mod mfa;
+mod mode;
 mod passwordless;
 mod token;
 pub mod tokens;
@@ -111,6 +115,7 @@ pub use mfa::{
     Authenticator, DeleteAuthenticatorRequest, ListAuthenticatorsRequest, MfaAssociateRequest,
     MfaAssociation, MfaChallenge, MfaChallengeRequest,
 };
+pub use mode::{Async, Mode};
 pub use passwordless::{PasswordlessStart, PasswordlessStartRequest};
 pub use token::{
     AuthorizationCodeRequest, CibaTokenRequest, ClientCredentialsRequest, DeviceCodeTokenRequest,

@@ -10,13 +10,14 @@ use serde_json::{Map, Value};
 use crate::Error;
 use crate::client::{Call, Client, JsonBody, RequestOptions, request_options};
 use crate::http::{MfaToken, OneTimeCode, Secret};
+use crate::mode::{Async, Mode};
 
 /// Asks Auth0 to challenge the user with an authenticator. Made by
 /// [`Client::mfa_challenge`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct MfaChallengeRequest {
-    client: Client,
+pub struct MfaChallengeRequest<M = Async> {
+    client: Client<M>,
     body: JsonBody,
     options: RequestOptions,
 }
@@ -37,7 +38,7 @@ pub struct MfaChallenge {
     pub binding_method: Option<String>,
 }
 
-impl MfaChallengeRequest {
+impl<M: Mode> MfaChallengeRequest<M> {
     /// The authenticator to challenge (from [`Client::mfa_authenticators`]).
     pub fn authenticator_id(mut self, id: impl Into<String>) -> Self {
         self.body.set("authenticator_id", id.into());
@@ -50,21 +51,25 @@ impl MfaChallengeRequest {
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<MfaChallenge, Error> {
-        let call = Call::new("mfa/challenge", Method::POST, &["mfa", "challenge"])
-            .json(self.body.into_map())
-            .authenticated_in_body()
-            .options(self.options);
-        self.client.run(call).await?.json()
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<MfaChallenge, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new("mfa/challenge", Method::POST, &["mfa", "challenge"])
+                .json(self.body.into_map())
+                .authenticated_in_body()
+                .options(self.options);
+            self.client.run(call).await?.json()
+        })
     }
 }
 
 /// Enrols a new authenticator for the user. Made by [`Client::mfa_associate`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct MfaAssociateRequest {
-    client: Client,
+pub struct MfaAssociateRequest<M = Async> {
+    client: Client<M>,
     token: Secret,
     body: JsonBody,
     options: RequestOptions,
@@ -98,7 +103,7 @@ pub struct MfaAssociation {
     pub binding_method: Option<String>,
 }
 
-impl MfaAssociateRequest {
+impl<M: Mode> MfaAssociateRequest<M> {
     /// The out-of-band channels (`sms`, `voice`, `auth0`).
     pub fn oob_channels<I, S>(mut self, channels: I) -> Self
     where
@@ -125,14 +130,18 @@ impl MfaAssociateRequest {
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<MfaAssociation, Error> {
-        let call = Call::new("mfa/associate", Method::POST, &["mfa", "associate"])
-            .json(self.body.into_map())
-            .bearer(self.token.expose_secret())
-            .authenticated_in_body()
-            .options(self.options);
-        self.client.run(call).await?.json()
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<MfaAssociation, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new("mfa/associate", Method::POST, &["mfa", "associate"])
+                .json(self.body.into_map())
+                .bearer(self.token.expose_secret())
+                .authenticated_in_body()
+                .options(self.options);
+            self.client.run(call).await?.json()
+        })
     }
 }
 
@@ -161,33 +170,37 @@ pub struct Authenticator {
 /// Lists the user's authenticators. Made by [`Client::mfa_authenticators`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct ListAuthenticatorsRequest {
-    client: Client,
+pub struct ListAuthenticatorsRequest<M = Async> {
+    client: Client<M>,
     token: Secret,
     options: RequestOptions,
 }
 
 request_options!(ListAuthenticatorsRequest);
 
-impl ListAuthenticatorsRequest {
-    /// Sends the request.
-    pub async fn send(self) -> Result<Vec<Authenticator>, Error> {
-        let call = Call::new(
-            "mfa/authenticators",
-            Method::GET,
-            &["mfa", "authenticators"],
-        )
-        .bearer(self.token.expose_secret())
-        .options(self.options);
-        self.client.run(call).await?.json()
+impl<M: Mode> ListAuthenticatorsRequest<M> {
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<Vec<Authenticator>, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new(
+                "mfa/authenticators",
+                Method::GET,
+                &["mfa", "authenticators"],
+            )
+            .bearer(self.token.expose_secret())
+            .options(self.options);
+            self.client.run(call).await?.json()
+        })
     }
 }
 
 /// Deletes one of the user's authenticators. Made by [`Client::delete_mfa_authenticator`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct DeleteAuthenticatorRequest {
-    client: Client,
+pub struct DeleteAuthenticatorRequest<M = Async> {
+    client: Client<M>,
     token: Secret,
     id: String,
     options: RequestOptions,
@@ -195,27 +208,31 @@ pub struct DeleteAuthenticatorRequest {
 
 request_options!(DeleteAuthenticatorRequest);
 
-impl DeleteAuthenticatorRequest {
-    /// Sends the request.
-    pub async fn send(self) -> Result<(), Error> {
-        let call = Call::new(
-            "mfa/authenticators/{id}",
-            Method::DELETE,
-            &["mfa", "authenticators", &self.id],
-        )
-        .bearer(self.token.expose_secret())
-        .options(self.options);
-        self.client.run(call).await.map(|_| ())
+impl<M: Mode> DeleteAuthenticatorRequest<M> {
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<(), Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new(
+                "mfa/authenticators/{id}",
+                Method::DELETE,
+                &["mfa", "authenticators", &self.id],
+            )
+            .bearer(self.token.expose_secret())
+            .options(self.options);
+            self.client.run(call).await.map(|_| ())
+        })
     }
 }
 
-impl Client {
+impl<M: Mode> Client<M> {
     /// Challenges the user; `challenge_type` is `otp`, `oob` or both (`otp oob`).
     pub fn mfa_challenge(
         &self,
         mfa_token: impl Into<MfaToken>,
         challenge_type: impl Into<String>,
-    ) -> MfaChallengeRequest {
+    ) -> MfaChallengeRequest<M> {
         let mfa_token = mfa_token.into();
         let mut body = JsonBody::default();
         body.set_secret("mfa_token", mfa_token.expose_secret());
@@ -233,7 +250,7 @@ impl Client {
         &self,
         token: impl Into<Secret>,
         authenticator_types: I,
-    ) -> MfaAssociateRequest
+    ) -> MfaAssociateRequest<M>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -254,7 +271,7 @@ impl Client {
 
     /// Lists the user's authenticators, authorized by an MFA token or an access token for
     /// the `https://YOUR_DOMAIN/mfa/` audience.
-    pub fn mfa_authenticators(&self, token: impl Into<Secret>) -> ListAuthenticatorsRequest {
+    pub fn mfa_authenticators(&self, token: impl Into<Secret>) -> ListAuthenticatorsRequest<M> {
         ListAuthenticatorsRequest {
             client: self.clone(),
             token: token.into(),
@@ -268,7 +285,7 @@ impl Client {
         &self,
         token: impl Into<Secret>,
         id: impl Into<String>,
-    ) -> DeleteAuthenticatorRequest {
+    ) -> DeleteAuthenticatorRequest<M> {
         DeleteAuthenticatorRequest {
             client: self.clone(),
             token: token.into(),

@@ -8,13 +8,14 @@ use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::client::{Call, Client, JsonBody, RequestOptions, request_options};
+use crate::mode::{Async, Mode};
 
 /// Starts a passwordless login. Made by [`Client::passwordless_email`] and
 /// [`Client::passwordless_sms`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PasswordlessStartRequest {
-    client: Client,
+pub struct PasswordlessStartRequest<M = Async> {
+    client: Client<M>,
     body: JsonBody,
     auth_params: Map<String, Value>,
     forwarded_for: Option<String>,
@@ -41,7 +42,7 @@ pub struct PasswordlessStart {
     pub extra: Map<String, Value>,
 }
 
-impl PasswordlessStartRequest {
+impl<M: Mode> PasswordlessStartRequest<M> {
     /// Sends a magic link instead of a code (email only). The link logs the user in through
     /// `/authorize` with the [`auth_param`](Self::auth_param)s.
     pub fn link(mut self) -> Self {
@@ -100,29 +101,38 @@ impl PasswordlessStartRequest {
         self
     }
 
-    /// Sends the request.
-    pub async fn send(self) -> Result<PasswordlessStart, Error> {
-        const OP: &str = "passwordless/start";
-        let mut body = self.body;
-        if !self.auth_params.is_empty() {
-            body.set("authParams", Value::Object(self.auth_params));
-        }
-        let mut call = Call::new(OP, Method::POST, &["passwordless", "start"])
-            .json(body.into_map())
-            .authenticated_in_body()
-            .options(self.options);
-        if let Some(ip) = &self.forwarded_for {
-            let value = HeaderValue::from_str(ip)
-                .map_err(|_| Error::invalid(OP, "the forwarded-for address is not valid"))?;
-            call.headers
-                .push((HeaderName::from_static("auth0-forwarded-for"), value));
-        }
-        self.client.run(call).await?.json()
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<PasswordlessStart, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            const OP: &str = "passwordless/start";
+            let mut body = self.body;
+            if !self.auth_params.is_empty() {
+                body.set("authParams", Value::Object(self.auth_params));
+            }
+            let mut call = Call::new(OP, Method::POST, &["passwordless", "start"])
+                .json(body.into_map())
+                .authenticated_in_body()
+                .options(self.options);
+            if let Some(ip) = &self.forwarded_for {
+                let value = HeaderValue::from_str(ip)
+                    .map_err(|_| Error::invalid(OP, "the forwarded-for address is not valid"))?;
+                call.headers
+                    .push((HeaderName::from_static("auth0-forwarded-for"), value));
+            }
+            self.client.run(call).await?.json()
+        })
     }
 }
 
-impl Client {
-    fn passwordless(&self, connection: &str, key: &str, value: String) -> PasswordlessStartRequest {
+impl<M: Mode> Client<M> {
+    fn passwordless(
+        &self,
+        connection: &str,
+        key: &str,
+        value: String,
+    ) -> PasswordlessStartRequest<M> {
         let mut body = JsonBody::default();
         body.set("connection", connection);
         body.set(key, value);
@@ -138,12 +148,12 @@ impl Client {
 
     /// Sends a one-time code (or, with [`link`](PasswordlessStartRequest::link), a magic
     /// link) to `email`.
-    pub fn passwordless_email(&self, email: impl Into<String>) -> PasswordlessStartRequest {
+    pub fn passwordless_email(&self, email: impl Into<String>) -> PasswordlessStartRequest<M> {
         self.passwordless("email", "email", email.into())
     }
 
     /// Sends a one-time code by SMS to `phone_number`.
-    pub fn passwordless_sms(&self, phone_number: impl Into<String>) -> PasswordlessStartRequest {
+    pub fn passwordless_sms(&self, phone_number: impl Into<String>) -> PasswordlessStartRequest<M> {
         self.passwordless("sms", "phone_number", phone_number.into())
     }
 }

@@ -14,6 +14,7 @@ use crate::http::{
     AccessToken, AuthorizationCode, CodeVerifier, IdToken, MfaToken, OneTimeCode, Password,
     RefreshToken, Secret,
 };
+use crate::mode::{Async, Mode};
 use crate::{Error, Pkce};
 
 const TOKEN: &str = "oauth/token";
@@ -121,8 +122,8 @@ impl TokenResponse {
 
 /// What every grant builder holds.
 #[derive(Clone, Debug)]
-pub(crate) struct TokenCore {
-    client: Client,
+pub(crate) struct TokenCore<M = Async> {
+    client: Client<M>,
     form: Form,
     forwarded_for: Option<String>,
     options: RequestOptions,
@@ -130,8 +131,8 @@ pub(crate) struct TokenCore {
     verify_options: VerifyOptions,
 }
 
-impl TokenCore {
-    fn new(client: &Client, grant_type: &str) -> Self {
+impl<M: Mode> TokenCore<M> {
+    fn new(client: &Client<M>, grant_type: &str) -> Self {
         let mut form = Form::default();
         form.set("grant_type", grant_type);
         TokenCore {
@@ -202,11 +203,11 @@ macro_rules! token_request {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         #[must_use = "a request does nothing until it is sent"]
-        pub struct $name {
-            core: TokenCore,
+        pub struct $name<M = Async> {
+            core: TokenCore<M>,
         }
 
-        impl $name {
+        impl<M: Mode> $name<M> {
             /// Sets any other body parameter (replacing one set before). Naming the client
             /// authentication (`client_id`, `client_secret`, `client_assertion*`) is refused
             /// when sending; a parameter named like a secret stays one in `Debug`.
@@ -243,9 +244,11 @@ macro_rules! token_request {
                 self
             }
 
-            /// Sends the request.
-            pub async fn send(self) -> Result<TokenResponse, Error> {
-                self.core.send().await
+            /// Sends the request: a future to `.await` from a [`Client`], the answer
+            /// itself from a `blocking::Client`.
+            pub fn send(self) -> M::Output<impl Future<Output = Result<TokenResponse, Error>>> {
+                let mode = self.core.client.mode.clone();
+                mode.run(self.core.send())
             }
         }
     };
@@ -257,7 +260,7 @@ token_request!(
     ClientCredentialsRequest
 );
 
-impl ClientCredentialsRequest {
+impl<M: Mode> ClientCredentialsRequest<M> {
     /// The API the token is for (its identifier).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.core.form.set("audience", audience);
@@ -277,7 +280,7 @@ token_request!(
     PasswordRequest
 );
 
-impl PasswordRequest {
+impl<M: Mode> PasswordRequest<M> {
     /// The database connection to use: switches to the password-realm grant
     /// (`http://auth0.com/oauth/grant-type/password-realm`).
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
@@ -316,7 +319,7 @@ token_request!(
     AuthorizationCodeRequest
 );
 
-impl AuthorizationCodeRequest {
+impl<M: Mode> AuthorizationCodeRequest<M> {
     /// The PKCE code verifier of the login (its challenge went into the authorize URL). One
     /// that RFC 7636 does not allow (43 to 128 characters of `A-Z a-z 0-9 - . _ ~`) is refused
     /// when sending.
@@ -342,7 +345,7 @@ token_request!(
     RefreshTokenRequest
 );
 
-impl RefreshTokenRequest {
+impl<M: Mode> RefreshTokenRequest<M> {
     /// Narrows the scopes of the new access token.
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.core.form.set("scope", scope);
@@ -380,7 +383,7 @@ token_request!(
     PasswordlessOtpRequest
 );
 
-impl PasswordlessOtpRequest {
+impl<M: Mode> PasswordlessOtpRequest<M> {
     /// The API the access token is for.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.core.form.set("audience", audience);
@@ -413,7 +416,7 @@ token_request!(
     TokenExchangeRequest
 );
 
-impl TokenExchangeRequest {
+impl<M: Mode> TokenExchangeRequest<M> {
     /// The API the access token is for.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.core.form.set("audience", audience);
@@ -478,7 +481,7 @@ token_request!(
     FederatedConnectionTokenRequest
 );
 
-impl FederatedConnectionTokenRequest {
+impl<M: Mode> FederatedConnectionTokenRequest<M> {
     /// Which of the user's identities on the connection to use (e.g. its user id there).
     pub fn login_hint(mut self, login_hint: impl Into<String>) -> Self {
         self.core.form.set("login_hint", login_hint);
@@ -505,7 +508,7 @@ token_request!(
     MfaOobRequest
 );
 
-impl MfaOobRequest {
+impl<M: Mode> MfaOobRequest<M> {
     /// The code the user received (SMS or voice), binding the challenge to this login.
     pub fn binding_code(mut self, code: impl Into<OneTimeCode>) -> Self {
         let code = code.into();
@@ -528,9 +531,9 @@ token_request!(
     DeviceCodeTokenRequest
 );
 
-impl Client {
+impl<M: Mode> Client<M> {
     /// The client-credentials grant: a token for the application itself (add `audience`).
-    pub fn client_credentials(&self) -> ClientCredentialsRequest {
+    pub fn client_credentials(&self) -> ClientCredentialsRequest<M> {
         ClientCredentialsRequest {
             core: TokenCore::new(self, "client_credentials"),
         }
@@ -541,7 +544,7 @@ impl Client {
         &self,
         username: impl Into<String>,
         password: impl Into<Password>,
-    ) -> PasswordRequest {
+    ) -> PasswordRequest<M> {
         let password = password.into();
         PasswordRequest {
             core: TokenCore::new(self, "password")
@@ -555,7 +558,7 @@ impl Client {
         &self,
         code: impl Into<AuthorizationCode>,
         redirect_uri: impl Into<String>,
-    ) -> AuthorizationCodeRequest {
+    ) -> AuthorizationCodeRequest<M> {
         let code = code.into();
         AuthorizationCodeRequest {
             core: TokenCore::new(self, "authorization_code")
@@ -565,7 +568,7 @@ impl Client {
     }
 
     /// New tokens for a refresh token.
-    pub fn refresh_token(&self, refresh_token: impl Into<RefreshToken>) -> RefreshTokenRequest {
+    pub fn refresh_token(&self, refresh_token: impl Into<RefreshToken>) -> RefreshTokenRequest<M> {
         let token = refresh_token.into();
         RefreshTokenRequest {
             core: TokenCore::new(self, "refresh_token")
@@ -580,7 +583,7 @@ impl Client {
         realm: PasswordlessRealm,
         username: impl Into<String>,
         otp: impl Into<OneTimeCode>,
-    ) -> PasswordlessOtpRequest {
+    ) -> PasswordlessOtpRequest<M> {
         let otp = otp.into();
         PasswordlessOtpRequest {
             core: TokenCore::new(self, "http://auth0.com/oauth/grant-type/passwordless/otp")
@@ -592,7 +595,7 @@ impl Client {
 
     /// Polls for the tokens of a CIBA request started with
     /// [`backchannel_authorize`](Client::backchannel_authorize).
-    pub fn ciba_token(&self, auth_req_id: impl Into<Secret>) -> CibaTokenRequest {
+    pub fn ciba_token(&self, auth_req_id: impl Into<Secret>) -> CibaTokenRequest<M> {
         let id = auth_req_id.into();
         CibaTokenRequest {
             core: TokenCore::new(self, "urn:openid:params:grant-type:ciba")
@@ -606,7 +609,7 @@ impl Client {
         &self,
         subject_token: impl Into<Secret>,
         subject_token_type: impl Into<String>,
-    ) -> TokenExchangeRequest {
+    ) -> TokenExchangeRequest<M> {
         let token = subject_token.into();
         TokenExchangeRequest {
             core: TokenCore::new(self, "urn:ietf:params:oauth:grant-type:token-exchange")
@@ -624,7 +627,7 @@ impl Client {
         &self,
         access_token: impl Into<AccessToken>,
         audience: impl Into<String>,
-    ) -> TokenExchangeRequest {
+    ) -> TokenExchangeRequest<M> {
         let token = access_token.into();
         self.token_exchange(token.expose_secret(), ACCESS_TOKEN_TYPE)
             .audience(audience)
@@ -636,7 +639,7 @@ impl Client {
         &self,
         connection: impl Into<String>,
         subject: FederatedSubject,
-    ) -> FederatedConnectionTokenRequest {
+    ) -> FederatedConnectionTokenRequest<M> {
         let (token, token_type) = subject.parts();
         FederatedConnectionTokenRequest {
             core: TokenCore::new(
@@ -659,7 +662,7 @@ impl Client {
         &self,
         mfa_token: impl Into<MfaToken>,
         otp: impl Into<OneTimeCode>,
-    ) -> MfaOtpRequest {
+    ) -> MfaOtpRequest<M> {
         let (mfa_token, otp) = (mfa_token.into(), otp.into());
         MfaOtpRequest {
             core: TokenCore::new(self, "http://auth0.com/oauth/grant-type/mfa-otp")
@@ -673,7 +676,7 @@ impl Client {
         &self,
         mfa_token: impl Into<MfaToken>,
         oob_code: impl Into<OneTimeCode>,
-    ) -> MfaOobRequest {
+    ) -> MfaOobRequest<M> {
         let (mfa_token, oob_code) = (mfa_token.into(), oob_code.into());
         MfaOobRequest {
             core: TokenCore::new(self, "http://auth0.com/oauth/grant-type/mfa-oob")
@@ -687,7 +690,7 @@ impl Client {
         &self,
         mfa_token: impl Into<MfaToken>,
         recovery_code: impl Into<OneTimeCode>,
-    ) -> MfaRecoveryCodeRequest {
+    ) -> MfaRecoveryCodeRequest<M> {
         let (mfa_token, code) = (mfa_token.into(), recovery_code.into());
         MfaRecoveryCodeRequest {
             core: TokenCore::new(self, "http://auth0.com/oauth/grant-type/mfa-recovery-code")
@@ -698,7 +701,7 @@ impl Client {
 
     /// Polls for the tokens of a device authorization started with
     /// [`device_authorization`](Client::device_authorization).
-    pub fn device_code_token(&self, device_code: impl Into<Secret>) -> DeviceCodeTokenRequest {
+    pub fn device_code_token(&self, device_code: impl Into<Secret>) -> DeviceCodeTokenRequest<M> {
         let code = device_code.into();
         DeviceCodeTokenRequest {
             core: TokenCore::new(self, "urn:ietf:params:oauth:grant-type:device_code")
@@ -707,7 +710,7 @@ impl Client {
     }
 
     /// Revokes a refresh token (`/oauth/revoke`).
-    pub fn revoke_refresh_token(&self, refresh_token: impl Into<RefreshToken>) -> RevokeRequest {
+    pub fn revoke_refresh_token(&self, refresh_token: impl Into<RefreshToken>) -> RevokeRequest<M> {
         let token = refresh_token.into();
         let mut form = Form::default();
         form.set_secret("token", token.expose_secret());
@@ -722,22 +725,26 @@ impl Client {
 /// Revokes a refresh token. Made by [`Client::revoke_refresh_token`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct RevokeRequest {
-    client: Client,
+pub struct RevokeRequest<M = Async> {
+    client: Client<M>,
     form: Form,
     options: RequestOptions,
 }
 
 request_options!(RevokeRequest);
 
-impl RevokeRequest {
-    /// Sends the request.
-    pub async fn send(self) -> Result<(), Error> {
-        let call = Call::new("oauth/revoke", Method::POST, &["oauth", "revoke"])
-            .form(self.form)
-            .authenticated()
-            .options(self.options);
-        self.client.run(call).await.map(|_| ())
+impl<M: Mode> RevokeRequest<M> {
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<(), Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new("oauth/revoke", Method::POST, &["oauth", "revoke"])
+                .form(self.form)
+                .authenticated()
+                .options(self.options);
+            self.client.run(call).await.map(|_| ())
+        })
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::Error;
 use crate::client::{Call, Client, RequestOptions, request_options};
 use crate::http::AccessToken;
+use crate::mode::{Async, Mode};
 
 /// The user's profile, as `/userinfo` returns it: the standard OpenID Connect claims the
 /// access token's scopes allow, and any other (custom) claims in [`extra`](UserInfo::extra).
@@ -80,21 +81,25 @@ pub struct UserInfo {
 /// Fetches the user's profile. Made by [`Client::userinfo`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct UserInfoRequest {
-    client: Client,
+pub struct UserInfoRequest<M = Async> {
+    client: Client<M>,
     token: AccessToken,
     options: RequestOptions,
 }
 
 request_options!(UserInfoRequest);
 
-impl UserInfoRequest {
-    /// Sends the request.
-    pub async fn send(self) -> Result<UserInfo, Error> {
-        let call = Call::new("userinfo", Method::GET, &["userinfo"])
-            .bearer(self.token.expose_secret())
-            .options(self.options);
-        self.client.run(call).await?.json()
+impl<M: Mode> UserInfoRequest<M> {
+    /// Sends the request: a future to `.await` from a [`Client`], the answer itself from a
+    /// `blocking::Client`.
+    pub fn send(self) -> M::Output<impl Future<Output = Result<UserInfo, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let call = Call::new("userinfo", Method::GET, &["userinfo"])
+                .bearer(self.token.expose_secret())
+                .options(self.options);
+            self.client.run(call).await?.json()
+        })
     }
 }
 
@@ -102,8 +107,8 @@ impl UserInfoRequest {
 /// [`Client::wsfed_metadata`].
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct MetadataRequest {
-    client: Client,
+pub struct MetadataRequest<M = Async> {
+    client: Client<M>,
     operation: &'static str,
     path: Vec<String>,
     options: RequestOptions,
@@ -111,20 +116,23 @@ pub struct MetadataRequest {
 
 request_options!(MetadataRequest);
 
-impl MetadataRequest {
+impl<M: Mode> MetadataRequest<M> {
     /// Sends the request; the answer is the XML document.
-    pub async fn send(self) -> Result<String, Error> {
-        let path: Vec<&str> = self.path.iter().map(String::as_str).collect();
-        let call = Call::new(self.operation, Method::GET, &path)
-            .accept("application/xml, text/xml;q=0.9, */*;q=0.8")
-            .options(self.options);
-        Ok(self.client.run(call).await?.text())
+    pub fn send(self) -> M::Output<impl Future<Output = Result<String, Error>>> {
+        let mode = self.client.mode.clone();
+        mode.run(async move {
+            let path: Vec<&str> = self.path.iter().map(String::as_str).collect();
+            let call = Call::new(self.operation, Method::GET, &path)
+                .accept("application/xml, text/xml;q=0.9, */*;q=0.8")
+                .options(self.options);
+            Ok(self.client.run(call).await?.text())
+        })
     }
 }
 
-impl Client {
+impl<M: Mode> Client<M> {
     /// The profile of the user `access_token` was issued to.
-    pub fn userinfo(&self, access_token: impl Into<AccessToken>) -> UserInfoRequest {
+    pub fn userinfo(&self, access_token: impl Into<AccessToken>) -> UserInfoRequest<M> {
         UserInfoRequest {
             client: self.clone(),
             token: access_token.into(),
@@ -134,7 +142,7 @@ impl Client {
 
     /// The SAML identity provider metadata of the application `client_id`
     /// (`/samlp/metadata/{client_id}`).
-    pub fn saml_metadata(&self, client_id: impl Into<String>) -> MetadataRequest {
+    pub fn saml_metadata(&self, client_id: impl Into<String>) -> MetadataRequest<M> {
         MetadataRequest {
             client: self.clone(),
             operation: "samlp/metadata/{client_id}",
@@ -145,7 +153,7 @@ impl Client {
 
     /// The tenant's WS-Federation metadata
     /// (`/wsfed/FederationMetadata/2007-06/FederationMetadata.xml`).
-    pub fn wsfed_metadata(&self) -> MetadataRequest {
+    pub fn wsfed_metadata(&self) -> MetadataRequest<M> {
         MetadataRequest {
             client: self.clone(),
             operation: "wsfed/FederationMetadata",

@@ -15,6 +15,8 @@
 //! - [`base_url`]: one reading of tenant domains; [`check_segment`] / [`encode_segment`]:
 //!   the path-value guard;
 //! - [`read_body`] with a cap, [`read_prefix`] for error bodies;
+//! - `blocking::Runtime` (feature `blocking`): the runtime a blocking client owns, one thread
+//!   per client, calls run on the caller's thread;
 //! - the shared parts of the errors: [`ApiError`], [`Body`] (redacted `Debug`),
 //!   [`DecodeError`] (quotes no value), [`printable`] (no log-line injection).
 //!
@@ -34,6 +36,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 mod body;
 mod clock;
 mod deadline;

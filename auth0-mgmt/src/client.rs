@@ -233,6 +233,16 @@ impl ClientBuilder {
         self
     }
 
+    /// Builds the blocking client (feature `blocking`): the same operations, answered
+    /// without `.await`, on a runtime the client owns ([`crate::blocking`]).
+    #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+    pub fn build_blocking(self) -> Result<crate::blocking::Client, Error> {
+        let runtime = auth0_http::blocking::Runtime::new()
+            .map_err(|e| Error::Config(format!("the blocking client's runtime: {e}")))?;
+        Ok(crate::blocking::Client::new(self.build()?, runtime))
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         if let Some(domain) = &self.custom_domain

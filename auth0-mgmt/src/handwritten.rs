@@ -10,9 +10,9 @@ const IMPORT_OPERATION: &str = "jobs.users_imports.create";
 /// Request builder for `jobs.users_imports.create` (`POST /jobs/users-imports`): a
 /// `multipart/form-data` upload of a JSON file of users; finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct JobsUsersImportsCreateRequest<'a> {
-    client: &'a Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct JobsUsersImportsCreateRequest<'a, C = Client> {
+    client: &'a C,
     users: Option<(Vec<u8>, String)>,
     connection_id: Option<String>,
     upsert: Option<bool>,
@@ -23,8 +23,8 @@ pub struct JobsUsersImportsCreateRequest<'a> {
 
 request_options!(JobsUsersImportsCreateRequest);
 
-impl<'a> JobsUsersImportsCreateRequest<'a> {
-    pub(crate) fn new(client: &'a Client) -> Self {
+impl<'a, C: crate::Mode> JobsUsersImportsCreateRequest<'a, C> {
+    pub(crate) fn new(client: &'a C) -> Self {
         Self {
             client,
             users: None,
@@ -67,21 +67,36 @@ impl<'a> JobsUsersImportsCreateRequest<'a> {
         self
     }
 
-    /// Uploads the file and returns the created job.
+    /// Uploads the file and returns the created job (a future from a [`Client`], the job from
+    /// a `blocking::Client`).
     pub fn send(
         self,
-    ) -> impl Future<Output = Result<types::CreateImportUsersResponseContent, Error>> + Send + 'a
-    {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl Future<Output = Result<types::CreateImportUsersResponseContent, Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        mode.run(crate::runtime::body(self.answer()))
     }
 
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl Future<Output = Result<ApiResponse<types::CreateImportUsersResponseContent>, Error>>
+        + Send
+        + 'a,
+    > {
+        let mode = self.client;
+        mode.run(self.answer())
+    }
+
+    /// The upload, as a future whatever the client.
+    fn answer(
         mut self,
     ) -> impl Future<Output = Result<ApiResponse<types::CreateImportUsersResponseContent>, Error>>
     + Send
     + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = std::mem::take(&mut self.options);
         // The body is made once; a rate-limited or token-refused upload is sent again as it was.
         let build: Build<'a> = match self.body() {

@@ -23,6 +23,9 @@
     allow(dead_code, unused_imports, unused_macros)
 )]
 
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 mod client;
 // What generated code names (see ARCHITECTURE.md): crate-private; a build with few resources
 // uses only some of it.
@@ -35,6 +38,7 @@ mod generated;
 #[cfg(feature = "jobs")]
 mod handwritten;
 
+mod mode;
 #[cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
 mod open_enum;
 pub mod pagination;
@@ -62,6 +66,7 @@ pub use generated::types;
 #[cfg(feature = "jobs")]
 pub use handwritten::JobsUsersImportsCreateRequest;
 pub use lossless::{Extra, Nullable};
+pub use mode::Mode;
 pub use progenitor_client::ByteStream;
 pub use runtime::ApiResponse;
 #[cfg(feature = "schemars")]

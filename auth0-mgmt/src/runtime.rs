@@ -105,7 +105,7 @@ impl RequestOptions {
 /// with an `options` field.
 macro_rules! request_options {
     ($name:ident) => {
-        impl $name<'_> {
+        impl<C> $name<'_, C> {
             /// Adds a header to this request, replacing one of the same name the operation
             /// sets. `Authorization` cannot be set here (the client authorizes every request);
             /// a name or value that is not one fails the request with

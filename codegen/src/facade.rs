@@ -230,6 +230,13 @@ fn render_node(group: &[String], node: &Node) -> TokenStream {
                     #name { client: self }
                 }
             }
+            #[cfg(feature = "blocking")]
+            impl crate::blocking::Client {
+                #[doc = #doc]
+                pub fn #accessor(&self) -> #name<'_, crate::blocking::Client> {
+                    #name { client: self }
+                }
+            }
         });
     }
     let children = node.children.iter().map(|child| {
@@ -239,7 +246,7 @@ fn render_node(group: &[String], node: &Node) -> TokenStream {
         let doc = format!(" The `{}` sub-resource.", seg.to_snake_case());
         quote! {
             #[doc = #doc]
-            pub fn #accessor(&self) -> #child_name<'a> {
+            pub fn #accessor(&self) -> #child_name<'a, C> {
                 #child_name { client: self.client }
             }
         }
@@ -256,11 +263,11 @@ fn render_node(group: &[String], node: &Node) -> TokenStream {
         .collect();
     out.extend(quote! {
         #[doc = #struct_doc]
-        #[derive(Clone, Copy, Debug)]
-        pub struct #name<'a> {
-            pub(crate) client: &'a crate::Client,
+        pub struct #name<'a, C = crate::Client> {
+            pub(crate) client: &'a C,
         }
-        impl<'a> #name<'a> {
+        crate::mode::accessor!(#name);
+        impl<'a, C: crate::Mode> #name<'a, C> {
             #(#children)*
             #(#methods)*
         }
@@ -292,7 +299,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         // Handwritten operation: the builder lives in `crate::handwritten`.
         let method_tokens = quote! {
             #[doc = #doc]
-            pub fn #method(&self, #(#args),*) -> crate::handwritten::#builder<'a> {
+            pub fn #method(&self, #(#args),*) -> crate::handwritten::#builder<'a, C> {
                 crate::handwritten::#builder::new(self.client, #(#inits),*)
             }
         };
@@ -405,7 +412,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
     );
     let method_tokens = quote! {
         #[doc = #doc]
-        pub fn #method(&self, #(#args),*) -> #builder<'a> {
+        pub fn #method(&self, #(#args),*) -> #builder<'a, C> {
             #builder {
                 client: self.client,
                 #(#inits,)*
@@ -433,7 +440,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         (
             quote!(#[derive(Clone)]),
             quote! {
-                impl ::std::fmt::Debug for #builder<'_> {
+                impl<C: ::std::fmt::Debug> ::std::fmt::Debug for #builder<'_, C> {
                     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.debug_struct(#label) #(#fields)* .field("options", &self.options).finish_non_exhaustive()
                     }
@@ -446,32 +453,44 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
     let builder_tokens = quote! {
         #[doc = #builder_doc]
         #derives
-        #[must_use = "a request does nothing until `.send().await`"]
-        pub struct #builder<'a> {
-            pub(crate) client: &'a crate::Client,
+        #[must_use = "a request does nothing until it is sent"]
+        pub struct #builder<'a, C = crate::Client> {
+            pub(crate) client: &'a C,
             #(#path_fields,)*
             #(#other_fields,)*
             options: crate::runtime::RequestOptions,
         }
         #debug_impl
         crate::runtime::request_options!(#builder);
-        impl<'a> #builder<'a> {
+        impl<'a, C: crate::Mode> #builder<'a, C> {
             #(#setter_fns)*
-            /// Sends the request and decodes the answer.
+            /// Sends the request and decodes the answer: a future to `.await` from a
+            /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
             #[inline]
             pub fn send(
                 self,
-            ) -> impl ::std::future::Future<Output = Result<#success, crate::Error>> + Send + 'a {
-                crate::runtime::body(self.send_with_response())
+            ) -> C::Output<impl ::std::future::Future<Output = Result<#success, crate::Error>> + Send + 'a> {
+                let mode = self.client;
+                crate::Mode::run(mode, crate::runtime::body(self.answer()))
             }
             /// As [`send`](Self::send), with the answer's status, headers and rate limit.
             #[inline]
             pub fn send_with_response(
+                self,
+            ) -> C::Output<impl ::std::future::Future<
+                Output = Result<crate::ApiResponse<#success>, crate::Error>,
+            > + Send + 'a> {
+                let mode = self.client;
+                crate::Mode::run(mode, self.answer())
+            }
+            /// The call, as a future whatever the client.
+            #[inline]
+            fn answer(
                 mut self,
             ) -> impl ::std::future::Future<
                 Output = Result<crate::ApiResponse<#success>, crate::Error>,
             > + Send + 'a {
-                let client = self.client;
+                let client = crate::Mode::client(self.client);
                 let options = ::std::mem::take(&mut self.options);
                 // Called for the first attempt, and again for each retry.
                 let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(

@@ -230,7 +230,7 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
             let per_page = self.per_page.map_or(50, |p| p as i64);
             crate::pagination::offset_pages(self, first, per_page, |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request.page(page as _).per_page(per_page as _) #totals .send().await?;
+                    let answer = crate::runtime::body(request.page(page as _).per_page(per_page as _) #totals .answer()).await?;
                     extract(answer)
                 })
             })
@@ -258,7 +258,7 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             })
         }
@@ -283,26 +283,27 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
         #[inline]
         pub fn send_page(
             self,
-        ) -> impl ::std::future::Future<
+        ) -> C::Output<impl ::std::future::Future<
             Output = Result<crate::pagination::Page<#item>, crate::Error>,
-        > + Send + 'a {
+        > + Send + 'a> {
             #extract_fn
-            crate::pagination::page(self.send(), extract)
+            let mode = self.client;
+            crate::Mode::run(mode, crate::pagination::page(crate::runtime::body(self.answer()), extract))
         }
     };
     if let PagingKind::Both { include_totals } = paging.kind {
         let pages = offset(include_totals);
         let checkpoints = checkpoint(true);
         return quote! {
-            impl<'a> #builder<'a> {
+            impl<'a, C: crate::Mode> #builder<'a, C> {
                 #[doc = #OFFSET_DOC]
                 ///
                 /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
                 /// and [`items`](Self::items) walk past it.
                 #[inline]
-                pub fn pages(self) -> crate::pagination::Pages<'a, #item> {
-                    #extract_fn
-                    #pages
+                pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<#item>> {
+                    let mode = self.client;
+                    crate::Mode::stream(mode, self.offset_walk())
                 }
 
                 #send_page
@@ -310,21 +311,37 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
                 #[doc = #CHECKPOINT_DOC]
                 /// A `.per_page(..)` set is the page size when `.take(..)` is not.
                 #[inline]
-                pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, #item> {
-                    #extract_fn
-                    #checkpoints
+                pub fn checkpoint_pages(self) -> C::Stream<'a, crate::pagination::Page<#item>> {
+                    let mode = self.client;
+                    crate::Mode::stream(mode, self.checkpoint_walk())
                 }
 
                 /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
                 /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
                 /// set with `.page(..)`, if one is.
                 #[inline]
-                pub fn items(self) -> crate::pagination::Items<'a, #item> {
-                    if self.page.is_some() {
-                        crate::pagination::items(self.pages())
+                pub fn items(self) -> C::Stream<'a, #item> {
+                    let mode = self.client;
+                    let pages = if self.page.is_some() {
+                        self.offset_walk()
                     } else {
-                        crate::pagination::items(self.checkpoint_pages())
-                    }
+                        self.checkpoint_walk()
+                    };
+                    crate::Mode::stream(mode, crate::pagination::items(pages))
+                }
+
+                /// The offset walk, as a stream whatever the client.
+                #[inline]
+                fn offset_walk(self) -> crate::pagination::Pages<'a, #item> {
+                    #extract_fn
+                    #pages
+                }
+
+                /// The checkpoint walk, as a stream whatever the client.
+                #[inline]
+                fn checkpoint_walk(self) -> crate::pagination::Pages<'a, #item> {
+                    #extract_fn
+                    #checkpoints
                 }
             }
         };
@@ -334,20 +351,28 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
         _ => (checkpoint(false), CHECKPOINT_DOC),
     };
     quote! {
-        impl<'a> #builder<'a> {
+        impl<'a, C: crate::Mode> #builder<'a, C> {
             #[doc = #doc]
             #[inline]
-            pub fn pages(self) -> crate::pagination::Pages<'a, #item> {
-                #extract_fn
-                #pages
+            pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<#item>> {
+                let mode = self.client;
+                crate::Mode::stream(mode, self.walk())
             }
 
             #send_page
 
             /// Every item of every page (see [`pages`](Self::pages)).
             #[inline]
-            pub fn items(self) -> crate::pagination::Items<'a, #item> {
-                crate::pagination::items(self.pages())
+            pub fn items(self) -> C::Stream<'a, #item> {
+                let mode = self.client;
+                crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+            }
+
+            /// The walk, as a stream whatever the client.
+            #[inline]
+            fn walk(self) -> crate::pagination::Pages<'a, #item> {
+                #extract_fn
+                #pages
             }
         }
     }

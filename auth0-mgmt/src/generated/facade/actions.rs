@@ -7,32 +7,39 @@ impl crate::Client {
         Actions { client: self }
     }
 }
-/// Operations reached by `client.actions()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Actions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `actions` resource.
+    pub fn actions(&self) -> Actions<'_, crate::blocking::Client> {
+        Actions { client: self }
+    }
 }
-impl<'a> Actions<'a> {
+/// Operations reached by `client.actions()`.
+pub struct Actions<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Actions);
+impl<'a, C: crate::Mode> Actions<'a, C> {
     /// The `executions` sub-resource.
-    pub fn executions(&self) -> ActionsExecutions<'a> {
+    pub fn executions(&self) -> ActionsExecutions<'a, C> {
         ActionsExecutions {
             client: self.client,
         }
     }
     /// The `modules` sub-resource.
-    pub fn modules(&self) -> ActionsModules<'a> {
+    pub fn modules(&self) -> ActionsModules<'a, C> {
         ActionsModules {
             client: self.client,
         }
     }
     /// The `triggers` sub-resource.
-    pub fn triggers(&self) -> ActionsTriggers<'a> {
+    pub fn triggers(&self) -> ActionsTriggers<'a, C> {
         ActionsTriggers {
             client: self.client,
         }
     }
     /// The `versions` sub-resource.
-    pub fn versions(&self) -> ActionsVersions<'a> {
+    pub fn versions(&self) -> ActionsVersions<'a, C> {
         ActionsVersions {
             client: self.client,
         }
@@ -42,7 +49,7 @@ impl<'a> Actions<'a> {
  Scopes: `create:actions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/post-action)*/
-    pub fn create(&self) -> ActionsCreateRequest<'a> {
+    pub fn create(&self) -> ActionsCreateRequest<'a, C> {
         ActionsCreateRequest {
             client: self.client,
             body: None,
@@ -54,7 +61,7 @@ impl<'a> Actions<'a> {
  Scopes: `delete:actions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/delete-action)*/
-    pub fn delete(&self, id: impl Into<String>) -> ActionsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> ActionsDeleteRequest<'a, C> {
         ActionsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -67,7 +74,7 @@ impl<'a> Actions<'a> {
  Scopes: `create:actions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/post-deploy-action)*/
-    pub fn deploy(&self, id: impl Into<String>) -> ActionsDeployRequest<'a> {
+    pub fn deploy(&self, id: impl Into<String>) -> ActionsDeployRequest<'a, C> {
         ActionsDeployRequest {
             client: self.client,
             id: id.into(),
@@ -79,7 +86,7 @@ impl<'a> Actions<'a> {
  Scopes: `read:actions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/get-action)*/
-    pub fn get(&self, id: impl Into<String>) -> ActionsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ActionsGetRequest<'a, C> {
         ActionsGetRequest {
             client: self.client,
             id: id.into(),
@@ -91,7 +98,7 @@ impl<'a> Actions<'a> {
  Scopes: `read:actions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/get-actions)*/
-    pub fn list(&self) -> ActionsListRequest<'a> {
+    pub fn list(&self) -> ActionsListRequest<'a, C> {
         ActionsListRequest {
             client: self.client,
             action_name: None,
@@ -108,7 +115,7 @@ impl<'a> Actions<'a> {
  Scopes: `create:actions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/post-test-action)*/
-    pub fn test(&self, id: impl Into<String>) -> ActionsTestRequest<'a> {
+    pub fn test(&self, id: impl Into<String>) -> ActionsTestRequest<'a, C> {
         ActionsTestRequest {
             client: self.client,
             id: id.into(),
@@ -121,7 +128,7 @@ impl<'a> Actions<'a> {
  Scopes: `update:actions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/patch-action)*/
-    pub fn update(&self, id: impl Into<String>) -> ActionsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> ActionsUpdateRequest<'a, C> {
         ActionsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -132,14 +139,14 @@ impl<'a> Actions<'a> {
 }
 /// Request builder for `actions.create` (`POST /actions/actions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateActionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsCreateRequest);
-impl<'a> ActionsCreateRequest<'a> {
+impl<'a, C: crate::Mode> ActionsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -149,23 +156,39 @@ impl<'a> ActionsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Action, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Action, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -182,36 +205,52 @@ impl<'a> ActionsCreateRequest<'a> {
 }
 /// Request builder for `actions.delete` (`DELETE /actions/actions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     force: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsDeleteRequest);
-impl<'a> ActionsDeleteRequest<'a> {
+impl<'a, C: crate::Mode> ActionsDeleteRequest<'a, C> {
     /// Sets the `force` query parameter.
     #[inline]
     pub fn force(mut self, value: bool) -> Self {
         self.force = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.delete", "id", &self.id)?;
@@ -222,31 +261,50 @@ impl<'a> ActionsDeleteRequest<'a> {
 }
 /// Request builder for `actions.deploy` (`POST /actions/actions/{id}/deploy`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsDeployRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsDeployRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsDeployRequest);
-impl<'a> ActionsDeployRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ActionsDeployRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ActionVersion, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ActionVersion, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ActionVersion>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::ActionVersion>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.deploy", "id", &self.id)?;
@@ -257,31 +315,47 @@ impl<'a> ActionsDeployRequest<'a> {
 }
 /// Request builder for `actions.get` (`GET /actions/actions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsGetRequest);
-impl<'a> ActionsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ActionsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Action, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Action, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.get", "id", &self.id)?;
@@ -292,9 +366,9 @@ impl<'a> ActionsGetRequest<'a> {
 }
 /// Request builder for `actions.list` (`GET /actions/actions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     action_name: Option<String>,
     deployed: Option<bool>,
     installed: Option<bool>,
@@ -304,7 +378,7 @@ pub struct ActionsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsListRequest);
-impl<'a> ActionsListRequest<'a> {
+impl<'a, C: crate::Mode> ActionsListRequest<'a, C> {
     /// Sets the `action_name` query parameter.
     #[inline]
     pub fn action_name(mut self, value: impl Into<String>) -> Self {
@@ -344,18 +418,40 @@ impl<'a> ActionsListRequest<'a> {
         self.trigger_id = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListActionsPaginatedResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListActionsPaginatedResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListActionsPaginatedResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -363,7 +459,7 @@ impl<'a> ActionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -382,10 +478,57 @@ impl<'a> ActionsListRequest<'a> {
         crate::runtime::send_json("actions.list", client, options, build)
     }
 }
-impl<'a> ActionsListRequest<'a> {
+impl<'a, C: crate::Mode> ActionsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Action> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Action>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Action>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "actions.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListActionsPaginatedResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Action>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.actions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Action> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Action> {
         #[allow(dead_code)]
         const OPERATION: &str = "actions.list";
         #[inline]
@@ -411,62 +554,27 @@ impl<'a> ActionsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request.page(page as _).per_page(per_page as _).answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Action>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "actions.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListActionsPaginatedResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Action>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.actions.unwrap_or_default(),
-                        value.total.map(|t| t as u64),
-                        None,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Action> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `actions.test` (`POST /actions/actions/{id}/test`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsTestRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsTestRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::TestActionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsTestRequest);
-impl<'a> ActionsTestRequest<'a> {
+impl<'a, C: crate::Mode> ActionsTestRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -476,18 +584,37 @@ impl<'a> ActionsTestRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::TestActionResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::TestActionResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::TestActionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -495,7 +622,7 @@ impl<'a> ActionsTestRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.test", "id", &self.id)?;
@@ -513,15 +640,15 @@ impl<'a> ActionsTestRequest<'a> {
 }
 /// Request builder for `actions.update` (`PATCH /actions/actions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateActionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsUpdateRequest);
-impl<'a> ActionsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ActionsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -531,23 +658,39 @@ impl<'a> ActionsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Action, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Action, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.update", "id", &self.id)?;
@@ -564,17 +707,17 @@ impl<'a> ActionsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.actions().executions()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ActionsExecutions<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ActionsExecutions<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ActionsExecutions<'a> {
+crate::mode::accessor!(ActionsExecutions);
+impl<'a, C: crate::Mode> ActionsExecutions<'a, C> {
     /** `GET /actions/executions/{id}`
 
  Scopes: `read:actions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/get-execution)*/
-    pub fn get(&self, id: impl Into<String>) -> ActionsExecutionsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ActionsExecutionsGetRequest<'a, C> {
         ActionsExecutionsGetRequest {
             client: self.client,
             id: id.into(),
@@ -584,26 +727,48 @@ impl<'a> ActionsExecutions<'a> {
 }
 /// Request builder for `actions.executions.get` (`GET /actions/executions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsExecutionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsExecutionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsExecutionsGetRequest);
-impl<'a> ActionsExecutionsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ActionsExecutionsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetActionExecutionResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetActionExecutionResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetActionExecutionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -611,7 +776,7 @@ impl<'a> ActionsExecutionsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.executions.get", "id", &self.id)?;
@@ -621,13 +786,13 @@ impl<'a> ActionsExecutionsGetRequest<'a> {
     }
 }
 /// Operations reached by `client.actions().modules()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ActionsModules<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ActionsModules<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ActionsModules<'a> {
+crate::mode::accessor!(ActionsModules);
+impl<'a, C: crate::Mode> ActionsModules<'a, C> {
     /// The `versions` sub-resource.
-    pub fn versions(&self) -> ActionsModulesVersions<'a> {
+    pub fn versions(&self) -> ActionsModulesVersions<'a, C> {
         ActionsModulesVersions {
             client: self.client,
         }
@@ -637,7 +802,7 @@ impl<'a> ActionsModules<'a> {
  Scopes: `create:actions`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/post-action-module)*/
-    pub fn create(&self) -> ActionsModulesCreateRequest<'a> {
+    pub fn create(&self) -> ActionsModulesCreateRequest<'a, C> {
         ActionsModulesCreateRequest {
             client: self.client,
             body: None,
@@ -649,7 +814,7 @@ impl<'a> ActionsModules<'a> {
  Scopes: `delete:actions`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/delete-action-module)*/
-    pub fn delete(&self, id: impl Into<String>) -> ActionsModulesDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> ActionsModulesDeleteRequest<'a, C> {
         ActionsModulesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -661,7 +826,7 @@ impl<'a> ActionsModules<'a> {
  Scopes: `read:actions`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/get-action-module)*/
-    pub fn get(&self, id: impl Into<String>) -> ActionsModulesGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ActionsModulesGetRequest<'a, C> {
         ActionsModulesGetRequest {
             client: self.client,
             id: id.into(),
@@ -673,7 +838,7 @@ impl<'a> ActionsModules<'a> {
  Scopes: `read:actions`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/get-action-modules)*/
-    pub fn list(&self) -> ActionsModulesListRequest<'a> {
+    pub fn list(&self) -> ActionsModulesListRequest<'a, C> {
         ActionsModulesListRequest {
             client: self.client,
             page: None,
@@ -689,7 +854,7 @@ impl<'a> ActionsModules<'a> {
     pub fn list_actions(
         &self,
         id: impl Into<String>,
-    ) -> ActionsModulesListActionsRequest<'a> {
+    ) -> ActionsModulesListActionsRequest<'a, C> {
         ActionsModulesListActionsRequest {
             client: self.client,
             id: id.into(),
@@ -703,7 +868,10 @@ impl<'a> ActionsModules<'a> {
  Scopes: `update:actions`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/post-action-module-rollback)*/
-    pub fn rollback(&self, id: impl Into<String>) -> ActionsModulesRollbackRequest<'a> {
+    pub fn rollback(
+        &self,
+        id: impl Into<String>,
+    ) -> ActionsModulesRollbackRequest<'a, C> {
         ActionsModulesRollbackRequest {
             client: self.client,
             id: id.into(),
@@ -716,7 +884,7 @@ impl<'a> ActionsModules<'a> {
  Scopes: `update:actions`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/patch-action-module)*/
-    pub fn update(&self, id: impl Into<String>) -> ActionsModulesUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> ActionsModulesUpdateRequest<'a, C> {
         ActionsModulesUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -727,14 +895,14 @@ impl<'a> ActionsModules<'a> {
 }
 /// Request builder for `actions.modules.create` (`POST /actions/modules`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsModulesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsModulesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateActionModuleRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsModulesCreateRequest);
-impl<'a> ActionsModulesCreateRequest<'a> {
+impl<'a, C: crate::Mode> ActionsModulesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -744,18 +912,37 @@ impl<'a> ActionsModulesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -763,7 +950,7 @@ impl<'a> ActionsModulesCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -780,29 +967,45 @@ impl<'a> ActionsModulesCreateRequest<'a> {
 }
 /// Request builder for `actions.modules.delete` (`DELETE /actions/modules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsModulesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsModulesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsModulesDeleteRequest);
-impl<'a> ActionsModulesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ActionsModulesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.delete", "id", &self.id)?;
@@ -813,26 +1016,45 @@ impl<'a> ActionsModulesDeleteRequest<'a> {
 }
 /// Request builder for `actions.modules.get` (`GET /actions/modules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsModulesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsModulesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsModulesGetRequest);
-impl<'a> ActionsModulesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ActionsModulesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -840,7 +1062,7 @@ impl<'a> ActionsModulesGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.get", "id", &self.id)?;
@@ -851,15 +1073,15 @@ impl<'a> ActionsModulesGetRequest<'a> {
 }
 /// Request builder for `actions.modules.list` (`GET /actions/modules`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsModulesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsModulesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     page: Option<i64>,
     per_page: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsModulesListRequest);
-impl<'a> ActionsModulesListRequest<'a> {
+impl<'a, C: crate::Mode> ActionsModulesListRequest<'a, C> {
     /// Sets the `page` query parameter.
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -872,18 +1094,37 @@ impl<'a> ActionsModulesListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetActionModulesResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetActionModulesResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetActionModulesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -891,7 +1132,7 @@ impl<'a> ActionsModulesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_action_modules(self.page, self.per_page))
@@ -899,12 +1140,65 @@ impl<'a> ActionsModulesListRequest<'a> {
         crate::runtime::send_json("actions.modules.list", client, options, build)
     }
 }
-impl<'a> ActionsModulesListRequest<'a> {
+impl<'a, C: crate::Mode> ActionsModulesListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::ActionModuleListItem> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ActionModuleListItem>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ActionModuleListItem>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "actions.modules.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetActionModulesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ActionModuleListItem>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.modules.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ActionModuleListItem> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ActionModuleListItem> {
         #[allow(dead_code)]
         const OPERATION: &str = "actions.modules.list";
         #[inline]
@@ -933,71 +1227,28 @@ impl<'a> ActionsModulesListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request.page(page as _).per_page(per_page as _).answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ActionModuleListItem>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "actions.modules.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::GetActionModulesResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ActionModuleListItem>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.modules.unwrap_or_default(),
-                        value.total.map(|t| t as u64),
-                        None,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::ActionModuleListItem> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `actions.modules.list_actions` (`GET /actions/modules/{id}/actions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsModulesListActionsRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsModulesListActionsRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     page: Option<i64>,
     per_page: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsModulesListActionsRequest);
-impl<'a> ActionsModulesListActionsRequest<'a> {
+impl<'a, C: crate::Mode> ActionsModulesListActionsRequest<'a, C> {
     /// Sets the `page` query parameter.
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -1010,21 +1261,40 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetActionModuleActionsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetActionModuleActionsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetActionModuleActionsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1032,7 +1302,7 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.list_actions", "id", &self.id)?;
@@ -1045,12 +1315,65 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
         crate::runtime::send_json("actions.modules.list_actions", client, options, build)
     }
 }
-impl<'a> ActionsModulesListActionsRequest<'a> {
+impl<'a, C: crate::Mode> ActionsModulesListActionsRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::ActionModuleAction> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ActionModuleAction>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ActionModuleAction>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "actions.modules.list_actions";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetActionModuleActionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ActionModuleAction>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.actions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ActionModuleAction> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ActionModuleAction> {
         #[allow(dead_code)]
         const OPERATION: &str = "actions.modules.list_actions";
         #[inline]
@@ -1079,70 +1402,27 @@ impl<'a> ActionsModulesListActionsRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request.page(page as _).per_page(per_page as _).answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ActionModuleAction>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "actions.modules.list_actions";
-        #[inline]
-        fn extract(
-            answer: crate::types::GetActionModuleActionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ActionModuleAction>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.actions.unwrap_or_default(),
-                        value.total.map(|t| t as u64),
-                        None,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::ActionModuleAction> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `actions.modules.rollback` (`POST /actions/modules/{id}/rollback`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsModulesRollbackRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsModulesRollbackRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::RollbackActionModuleRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsModulesRollbackRequest);
-impl<'a> ActionsModulesRollbackRequest<'a> {
+impl<'a, C: crate::Mode> ActionsModulesRollbackRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1152,18 +1432,37 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1171,7 +1470,7 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.rollback", "id", &self.id)?;
@@ -1189,15 +1488,15 @@ impl<'a> ActionsModulesRollbackRequest<'a> {
 }
 /// Request builder for `actions.modules.update` (`PATCH /actions/modules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsModulesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsModulesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateActionModuleRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsModulesUpdateRequest);
-impl<'a> ActionsModulesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ActionsModulesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1207,18 +1506,37 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetActionModuleResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1226,7 +1544,7 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.update", "id", &self.id)?;
@@ -1243,11 +1561,11 @@ impl<'a> ActionsModulesUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.actions().modules().versions()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ActionsModulesVersions<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ActionsModulesVersions<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ActionsModulesVersions<'a> {
+crate::mode::accessor!(ActionsModulesVersions);
+impl<'a, C: crate::Mode> ActionsModulesVersions<'a, C> {
     /** `POST /actions/modules/{id}/versions`
 
  Scopes: `update:actions`. Lifecycle: EA.
@@ -1256,7 +1574,7 @@ impl<'a> ActionsModulesVersions<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> ActionsModulesVersionsCreateRequest<'a> {
+    ) -> ActionsModulesVersionsCreateRequest<'a, C> {
         ActionsModulesVersionsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -1272,7 +1590,7 @@ impl<'a> ActionsModulesVersions<'a> {
         &self,
         id: impl Into<String>,
         version_id: impl Into<String>,
-    ) -> ActionsModulesVersionsGetRequest<'a> {
+    ) -> ActionsModulesVersionsGetRequest<'a, C> {
         ActionsModulesVersionsGetRequest {
             client: self.client,
             id: id.into(),
@@ -1285,7 +1603,10 @@ impl<'a> ActionsModulesVersions<'a> {
  Scopes: `read:actions`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/get-action-module-versions)*/
-    pub fn list(&self, id: impl Into<String>) -> ActionsModulesVersionsListRequest<'a> {
+    pub fn list(
+        &self,
+        id: impl Into<String>,
+    ) -> ActionsModulesVersionsListRequest<'a, C> {
         ActionsModulesVersionsListRequest {
             client: self.client,
             id: id.into(),
@@ -1297,26 +1618,45 @@ impl<'a> ActionsModulesVersions<'a> {
 }
 /// Request builder for `actions.modules.versions.create` (`POST /actions/modules/{id}/versions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsModulesVersionsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsModulesVersionsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsModulesVersionsCreateRequest);
-impl<'a> ActionsModulesVersionsCreateRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ActionsModulesVersionsCreateRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ActionModuleVersion, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ActionModuleVersion, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ActionModuleVersion>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1324,7 +1664,7 @@ impl<'a> ActionsModulesVersionsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1344,27 +1684,46 @@ impl<'a> ActionsModulesVersionsCreateRequest<'a> {
 }
 /// Request builder for `actions.modules.versions.get` (`GET /actions/modules/{id}/versions/{versionId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsModulesVersionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsModulesVersionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     version_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsModulesVersionsGetRequest);
-impl<'a> ActionsModulesVersionsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ActionsModulesVersionsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ActionModuleVersion, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ActionModuleVersion, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ActionModuleVersion>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1372,7 +1731,7 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.versions.get", "id", &self.id)?;
@@ -1388,16 +1747,16 @@ impl<'a> ActionsModulesVersionsGetRequest<'a> {
 }
 /// Request builder for `actions.modules.versions.list` (`GET /actions/modules/{id}/versions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsModulesVersionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsModulesVersionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     page: Option<i64>,
     per_page: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsModulesVersionsListRequest);
-impl<'a> ActionsModulesVersionsListRequest<'a> {
+impl<'a, C: crate::Mode> ActionsModulesVersionsListRequest<'a, C> {
     /// Sets the `page` query parameter.
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -1410,21 +1769,40 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetActionModuleVersionsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetActionModuleVersionsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetActionModuleVersionsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1432,7 +1810,7 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("actions.modules.versions.list", "id", &self.id)?;
@@ -1450,12 +1828,65 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
         )
     }
 }
-impl<'a> ActionsModulesVersionsListRequest<'a> {
+impl<'a, C: crate::Mode> ActionsModulesVersionsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::ActionModuleVersion> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ActionModuleVersion>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ActionModuleVersion>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "actions.modules.versions.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetActionModuleVersionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ActionModuleVersion>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.versions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ActionModuleVersion> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ActionModuleVersion> {
         #[allow(dead_code)]
         const OPERATION: &str = "actions.modules.versions.list";
         #[inline]
@@ -1484,67 +1915,24 @@ impl<'a> ActionsModulesVersionsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request.page(page as _).per_page(per_page as _).answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ActionModuleVersion>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "actions.modules.versions.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::GetActionModuleVersionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ActionModuleVersion>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.versions.unwrap_or_default(),
-                        value.total.map(|t| t as u64),
-                        None,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::ActionModuleVersion> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.actions().triggers()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ActionsTriggers<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ActionsTriggers<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ActionsTriggers<'a> {
+crate::mode::accessor!(ActionsTriggers);
+impl<'a, C: crate::Mode> ActionsTriggers<'a, C> {
     /// The `bindings` sub-resource.
-    pub fn bindings(&self) -> ActionsTriggersBindings<'a> {
+    pub fn bindings(&self) -> ActionsTriggersBindings<'a, C> {
         ActionsTriggersBindings {
             client: self.client,
         }
@@ -1554,7 +1942,7 @@ impl<'a> ActionsTriggers<'a> {
  Scopes: `read:actions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/get-triggers)*/
-    pub fn list(&self) -> ActionsTriggersListRequest<'a> {
+    pub fn list(&self) -> ActionsTriggersListRequest<'a, C> {
         ActionsTriggersListRequest {
             client: self.client,
             options: Default::default(),
@@ -1563,25 +1951,47 @@ impl<'a> ActionsTriggers<'a> {
 }
 /// Request builder for `actions.triggers.list` (`GET /actions/triggers`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsTriggersListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsTriggersListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsTriggersListRequest);
-impl<'a> ActionsTriggersListRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ActionsTriggersListRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListActionTriggersResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListActionTriggersResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListActionTriggersResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1589,7 +1999,7 @@ impl<'a> ActionsTriggersListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_triggers())
@@ -1598,11 +2008,11 @@ impl<'a> ActionsTriggersListRequest<'a> {
     }
 }
 /// Operations reached by `client.actions().triggers().bindings()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ActionsTriggersBindings<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ActionsTriggersBindings<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ActionsTriggersBindings<'a> {
+crate::mode::accessor!(ActionsTriggersBindings);
+impl<'a, C: crate::Mode> ActionsTriggersBindings<'a, C> {
     /** `GET /actions/triggers/{triggerId}/bindings`
 
  Scopes: `read:actions`. Lifecycle: GA.
@@ -1611,7 +2021,7 @@ impl<'a> ActionsTriggersBindings<'a> {
     pub fn list(
         &self,
         trigger_id: impl Into<crate::types::ActionTriggerTypeEnum>,
-    ) -> ActionsTriggersBindingsListRequest<'a> {
+    ) -> ActionsTriggersBindingsListRequest<'a, C> {
         ActionsTriggersBindingsListRequest {
             client: self.client,
             trigger_id: trigger_id.into(),
@@ -1628,7 +2038,7 @@ impl<'a> ActionsTriggersBindings<'a> {
     pub fn update_many(
         &self,
         trigger_id: impl Into<crate::types::ActionTriggerTypeEnum>,
-    ) -> ActionsTriggersBindingsUpdateManyRequest<'a> {
+    ) -> ActionsTriggersBindingsUpdateManyRequest<'a, C> {
         ActionsTriggersBindingsUpdateManyRequest {
             client: self.client,
             trigger_id: trigger_id.into(),
@@ -1639,16 +2049,16 @@ impl<'a> ActionsTriggersBindings<'a> {
 }
 /// Request builder for `actions.triggers.bindings.list` (`GET /actions/triggers/{triggerId}/bindings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsTriggersBindingsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsTriggersBindingsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     trigger_id: crate::types::ActionTriggerTypeEnum,
     page: Option<i64>,
     per_page: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsTriggersBindingsListRequest);
-impl<'a> ActionsTriggersBindingsListRequest<'a> {
+impl<'a, C: crate::Mode> ActionsTriggersBindingsListRequest<'a, C> {
     /// Sets the `page` query parameter.
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -1661,21 +2071,42 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListActionBindingsPaginatedResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListActionBindingsPaginatedResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListActionBindingsPaginatedResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1683,7 +2114,7 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1705,10 +2136,62 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
         )
     }
 }
-impl<'a> ActionsTriggersBindingsListRequest<'a> {
+impl<'a, C: crate::Mode> ActionsTriggersBindingsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ActionBinding> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ActionBinding>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ActionBinding>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "actions.triggers.bindings.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListActionBindingsPaginatedResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::ActionBinding>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.bindings.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ActionBinding> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ActionBinding> {
         #[allow(dead_code)]
         const OPERATION: &str = "actions.triggers.bindings.list";
         #[inline]
@@ -1734,65 +2217,27 @@ impl<'a> ActionsTriggersBindingsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request.page(page as _).per_page(per_page as _).answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ActionBinding>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "actions.triggers.bindings.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListActionBindingsPaginatedResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::ActionBinding>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.bindings.unwrap_or_default(),
-                        value.total.map(|t| t as u64),
-                        None,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ActionBinding> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `actions.triggers.bindings.update_many` (`PATCH /actions/triggers/{triggerId}/bindings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsTriggersBindingsUpdateManyRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsTriggersBindingsUpdateManyRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     trigger_id: crate::types::ActionTriggerTypeEnum,
     body: Option<crate::types::UpdateActionBindingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsTriggersBindingsUpdateManyRequest);
-impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
+impl<'a, C: crate::Mode> ActionsTriggersBindingsUpdateManyRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1802,18 +2247,40 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UpdateActionBindingsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::UpdateActionBindingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UpdateActionBindingsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1821,7 +2288,7 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1847,11 +2314,11 @@ impl<'a> ActionsTriggersBindingsUpdateManyRequest<'a> {
     }
 }
 /// Operations reached by `client.actions().versions()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ActionsVersions<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ActionsVersions<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ActionsVersions<'a> {
+crate::mode::accessor!(ActionsVersions);
+impl<'a, C: crate::Mode> ActionsVersions<'a, C> {
     /** `POST /actions/actions/{actionId}/versions/{id}/deploy`
 
  Scopes: `create:actions`. Lifecycle: GA.
@@ -1861,7 +2328,7 @@ impl<'a> ActionsVersions<'a> {
         &self,
         action_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> ActionsVersionsDeployRequest<'a> {
+    ) -> ActionsVersionsDeployRequest<'a, C> {
         ActionsVersionsDeployRequest {
             client: self.client,
             action_id: action_id.into(),
@@ -1879,7 +2346,7 @@ impl<'a> ActionsVersions<'a> {
         &self,
         action_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> ActionsVersionsGetRequest<'a> {
+    ) -> ActionsVersionsGetRequest<'a, C> {
         ActionsVersionsGetRequest {
             client: self.client,
             action_id: action_id.into(),
@@ -1892,7 +2359,10 @@ impl<'a> ActionsVersions<'a> {
  Scopes: `read:actions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/actions/get-action-versions)*/
-    pub fn list(&self, action_id: impl Into<String>) -> ActionsVersionsListRequest<'a> {
+    pub fn list(
+        &self,
+        action_id: impl Into<String>,
+    ) -> ActionsVersionsListRequest<'a, C> {
         ActionsVersionsListRequest {
             client: self.client,
             action_id: action_id.into(),
@@ -1904,16 +2374,16 @@ impl<'a> ActionsVersions<'a> {
 }
 /// Request builder for `actions.versions.deploy` (`POST /actions/actions/{actionId}/versions/{id}/deploy`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsVersionsDeployRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsVersionsDeployRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     action_id: String,
     id: String,
     body: Option<crate::types::DeployActionVersionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsVersionsDeployRequest);
-impl<'a> ActionsVersionsDeployRequest<'a> {
+impl<'a, C: crate::Mode> ActionsVersionsDeployRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1923,23 +2393,42 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ActionVersion, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ActionVersion, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ActionVersion>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::ActionVersion>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1962,32 +2451,51 @@ impl<'a> ActionsVersionsDeployRequest<'a> {
 }
 /// Request builder for `actions.versions.get` (`GET /actions/actions/{actionId}/versions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsVersionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsVersionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     action_id: String,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsVersionsGetRequest);
-impl<'a> ActionsVersionsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ActionsVersionsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ActionVersion, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ActionVersion, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ActionVersion>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::ActionVersion>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2003,16 +2511,16 @@ impl<'a> ActionsVersionsGetRequest<'a> {
 }
 /// Request builder for `actions.versions.list` (`GET /actions/actions/{actionId}/versions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ActionsVersionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ActionsVersionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     action_id: String,
     page: Option<i64>,
     per_page: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ActionsVersionsListRequest);
-impl<'a> ActionsVersionsListRequest<'a> {
+impl<'a, C: crate::Mode> ActionsVersionsListRequest<'a, C> {
     /// Sets the `page` query parameter.
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -2025,21 +2533,42 @@ impl<'a> ActionsVersionsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListActionVersionsPaginatedResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListActionVersionsPaginatedResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListActionVersionsPaginatedResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2047,7 +2576,7 @@ impl<'a> ActionsVersionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2064,10 +2593,62 @@ impl<'a> ActionsVersionsListRequest<'a> {
         crate::runtime::send_json("actions.versions.list", client, options, build)
     }
 }
-impl<'a> ActionsVersionsListRequest<'a> {
+impl<'a, C: crate::Mode> ActionsVersionsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ActionVersion> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ActionVersion>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ActionVersion>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "actions.versions.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListActionVersionsPaginatedResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::ActionVersion>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.versions.unwrap_or_default(),
+                        value.total.map(|t| t as u64),
+                        None,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ActionVersion> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ActionVersion> {
         #[allow(dead_code)]
         const OPERATION: &str = "actions.versions.list";
         #[inline]
@@ -2093,51 +2674,13 @@ impl<'a> ActionsVersionsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request.page(page as _).per_page(per_page as _).answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
-    }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ActionVersion>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "actions.versions.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListActionVersionsPaginatedResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::ActionVersion>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.versions.unwrap_or_default(),
-                        value.total.map(|t| t as u64),
-                        None,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ActionVersion> {
-        crate::pagination::items(self.pages())
     }
 }

@@ -7,31 +7,38 @@ impl crate::Client {
         Anomaly { client: self }
     }
 }
-/// Operations reached by `client.anomaly()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Anomaly<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `anomaly` resource.
+    pub fn anomaly(&self) -> Anomaly<'_, crate::blocking::Client> {
+        Anomaly { client: self }
+    }
 }
-impl<'a> Anomaly<'a> {
+/// Operations reached by `client.anomaly()`.
+pub struct Anomaly<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Anomaly);
+impl<'a, C: crate::Mode> Anomaly<'a, C> {
     /// The `blocks` sub-resource.
-    pub fn blocks(&self) -> AnomalyBlocks<'a> {
+    pub fn blocks(&self) -> AnomalyBlocks<'a, C> {
         AnomalyBlocks {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.anomaly().blocks()`.
-#[derive(Clone, Copy, Debug)]
-pub struct AnomalyBlocks<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct AnomalyBlocks<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> AnomalyBlocks<'a> {
+crate::mode::accessor!(AnomalyBlocks);
+impl<'a, C: crate::Mode> AnomalyBlocks<'a, C> {
     /** `GET /anomaly/blocks/ips/{id}`
 
  Scopes: `read:anomaly_blocks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/anomaly/get-ips-by-id)*/
-    pub fn check_ip(&self, id: impl Into<String>) -> AnomalyBlocksCheckIpRequest<'a> {
+    pub fn check_ip(&self, id: impl Into<String>) -> AnomalyBlocksCheckIpRequest<'a, C> {
         AnomalyBlocksCheckIpRequest {
             client: self.client,
             id: id.into(),
@@ -46,7 +53,7 @@ impl<'a> AnomalyBlocks<'a> {
     pub fn unblock_ip(
         &self,
         id: impl Into<String>,
-    ) -> AnomalyBlocksUnblockIpRequest<'a> {
+    ) -> AnomalyBlocksUnblockIpRequest<'a, C> {
         AnomalyBlocksUnblockIpRequest {
             client: self.client,
             id: id.into(),
@@ -56,31 +63,47 @@ impl<'a> AnomalyBlocks<'a> {
 }
 /// Request builder for `anomaly.blocks.check_ip` (`GET /anomaly/blocks/ips/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AnomalyBlocksCheckIpRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AnomalyBlocksCheckIpRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AnomalyBlocksCheckIpRequest);
-impl<'a> AnomalyBlocksCheckIpRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> AnomalyBlocksCheckIpRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("anomaly.blocks.check_ip", "id", &self.id)?;
@@ -91,29 +114,45 @@ impl<'a> AnomalyBlocksCheckIpRequest<'a> {
 }
 /// Request builder for `anomaly.blocks.unblock_ip` (`DELETE /anomaly/blocks/ips/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AnomalyBlocksUnblockIpRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AnomalyBlocksUnblockIpRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AnomalyBlocksUnblockIpRequest);
-impl<'a> AnomalyBlocksUnblockIpRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> AnomalyBlocksUnblockIpRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("anomaly.blocks.unblock_ip", "id", &self.id)?;

@@ -7,14 +7,21 @@ impl crate::Client {
         AttackProtection { client: self }
     }
 }
-/// Operations reached by `client.attack_protection()`.
-#[derive(Clone, Copy, Debug)]
-pub struct AttackProtection<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `attack_protection` resource.
+    pub fn attack_protection(&self) -> AttackProtection<'_, crate::blocking::Client> {
+        AttackProtection { client: self }
+    }
 }
-impl<'a> AttackProtection<'a> {
+/// Operations reached by `client.attack_protection()`.
+pub struct AttackProtection<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(AttackProtection);
+impl<'a, C: crate::Mode> AttackProtection<'a, C> {
     /// The `bot_detection` sub-resource.
-    pub fn bot_detection(&self) -> AttackProtectionBotDetection<'a> {
+    pub fn bot_detection(&self) -> AttackProtectionBotDetection<'a, C> {
         AttackProtectionBotDetection {
             client: self.client,
         }
@@ -22,19 +29,19 @@ impl<'a> AttackProtection<'a> {
     /// The `breached_password_detection` sub-resource.
     pub fn breached_password_detection(
         &self,
-    ) -> AttackProtectionBreachedPasswordDetection<'a> {
+    ) -> AttackProtectionBreachedPasswordDetection<'a, C> {
         AttackProtectionBreachedPasswordDetection {
             client: self.client,
         }
     }
     /// The `brute_force_protection` sub-resource.
-    pub fn brute_force_protection(&self) -> AttackProtectionBruteForceProtection<'a> {
+    pub fn brute_force_protection(&self) -> AttackProtectionBruteForceProtection<'a, C> {
         AttackProtectionBruteForceProtection {
             client: self.client,
         }
     }
     /// The `captcha` sub-resource.
-    pub fn captcha(&self) -> AttackProtectionCaptcha<'a> {
+    pub fn captcha(&self) -> AttackProtectionCaptcha<'a, C> {
         AttackProtectionCaptcha {
             client: self.client,
         }
@@ -42,7 +49,7 @@ impl<'a> AttackProtection<'a> {
     /// The `phone_provider_protection` sub-resource.
     pub fn phone_provider_protection(
         &self,
-    ) -> AttackProtectionPhoneProviderProtection<'a> {
+    ) -> AttackProtectionPhoneProviderProtection<'a, C> {
         AttackProtectionPhoneProviderProtection {
             client: self.client,
         }
@@ -50,24 +57,24 @@ impl<'a> AttackProtection<'a> {
     /// The `suspicious_ip_throttling` sub-resource.
     pub fn suspicious_ip_throttling(
         &self,
-    ) -> AttackProtectionSuspiciousIpThrottling<'a> {
+    ) -> AttackProtectionSuspiciousIpThrottling<'a, C> {
         AttackProtectionSuspiciousIpThrottling {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.attack_protection().bot_detection()`.
-#[derive(Clone, Copy, Debug)]
-pub struct AttackProtectionBotDetection<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct AttackProtectionBotDetection<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> AttackProtectionBotDetection<'a> {
+crate::mode::accessor!(AttackProtectionBotDetection);
+impl<'a, C: crate::Mode> AttackProtectionBotDetection<'a, C> {
     /** `GET /attack-protection/bot-detection`
 
  Scopes: `read:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/get-bot-detection)*/
-    pub fn get(&self) -> AttackProtectionBotDetectionGetRequest<'a> {
+    pub fn get(&self) -> AttackProtectionBotDetectionGetRequest<'a, C> {
         AttackProtectionBotDetectionGetRequest {
             client: self.client,
             options: Default::default(),
@@ -78,7 +85,7 @@ impl<'a> AttackProtectionBotDetection<'a> {
  Scopes: `update:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/patch-bot-detection)*/
-    pub fn update(&self) -> AttackProtectionBotDetectionUpdateRequest<'a> {
+    pub fn update(&self) -> AttackProtectionBotDetectionUpdateRequest<'a, C> {
         AttackProtectionBotDetectionUpdateRequest {
             client: self.client,
             body: None,
@@ -88,28 +95,47 @@ impl<'a> AttackProtectionBotDetection<'a> {
 }
 /// Request builder for `attack_protection.bot_detection.get` (`GET /attack-protection/bot-detection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionBotDetectionGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionBotDetectionGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionBotDetectionGetRequest);
-impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> AttackProtectionBotDetectionGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetBotDetectionSettingsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetBotDetectionSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetBotDetectionSettingsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -117,7 +143,7 @@ impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_bot_detection())
@@ -132,14 +158,14 @@ impl<'a> AttackProtectionBotDetectionGetRequest<'a> {
 }
 /// Request builder for `attack_protection.bot_detection.update` (`PATCH /attack-protection/bot-detection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionBotDetectionUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionBotDetectionUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateBotDetectionSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionBotDetectionUpdateRequest);
-impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
+impl<'a, C: crate::Mode> AttackProtectionBotDetectionUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -149,21 +175,40 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetBotDetectionSettingsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetBotDetectionSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetBotDetectionSettingsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -171,7 +216,7 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -192,17 +237,17 @@ impl<'a> AttackProtectionBotDetectionUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.attack_protection().breached_password_detection()`.
-#[derive(Clone, Copy, Debug)]
-pub struct AttackProtectionBreachedPasswordDetection<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct AttackProtectionBreachedPasswordDetection<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> AttackProtectionBreachedPasswordDetection<'a> {
+crate::mode::accessor!(AttackProtectionBreachedPasswordDetection);
+impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetection<'a, C> {
     /** `GET /attack-protection/breached-password-detection`
 
  Scopes: `read:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/get-breached-password-detection)*/
-    pub fn get(&self) -> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
+    pub fn get(&self) -> AttackProtectionBreachedPasswordDetectionGetRequest<'a, C> {
         AttackProtectionBreachedPasswordDetectionGetRequest {
             client: self.client,
             options: Default::default(),
@@ -213,7 +258,9 @@ impl<'a> AttackProtectionBreachedPasswordDetection<'a> {
  Scopes: `update:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/patch-breached-password-detection)*/
-    pub fn update(&self) -> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
+    pub fn update(
+        &self,
+    ) -> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a, C> {
         AttackProtectionBreachedPasswordDetectionUpdateRequest {
             client: self.client,
             body: None,
@@ -223,28 +270,49 @@ impl<'a> AttackProtectionBreachedPasswordDetection<'a> {
 }
 /// Request builder for `attack_protection.breached_password_detection.get` (`GET /attack-protection/breached-password-detection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionBreachedPasswordDetectionGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionBreachedPasswordDetectionGetRequest);
-impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetectionGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -254,7 +322,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_breached_password_detection())
@@ -269,14 +337,17 @@ impl<'a> AttackProtectionBreachedPasswordDetectionGetRequest<'a> {
 }
 /// Request builder for `attack_protection.breached_password_detection.update` (`PATCH /attack-protection/breached-password-detection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionBreachedPasswordDetectionUpdateRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateBreachedPasswordDetectionSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionBreachedPasswordDetectionUpdateRequest);
-impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
+impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -288,21 +359,42 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -312,7 +404,7 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -333,17 +425,17 @@ impl<'a> AttackProtectionBreachedPasswordDetectionUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.attack_protection().brute_force_protection()`.
-#[derive(Clone, Copy, Debug)]
-pub struct AttackProtectionBruteForceProtection<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct AttackProtectionBruteForceProtection<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> AttackProtectionBruteForceProtection<'a> {
+crate::mode::accessor!(AttackProtectionBruteForceProtection);
+impl<'a, C: crate::Mode> AttackProtectionBruteForceProtection<'a, C> {
     /** `GET /attack-protection/brute-force-protection`
 
  Scopes: `read:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/get-brute-force-protection)*/
-    pub fn get(&self) -> AttackProtectionBruteForceProtectionGetRequest<'a> {
+    pub fn get(&self) -> AttackProtectionBruteForceProtectionGetRequest<'a, C> {
         AttackProtectionBruteForceProtectionGetRequest {
             client: self.client,
             options: Default::default(),
@@ -354,7 +446,7 @@ impl<'a> AttackProtectionBruteForceProtection<'a> {
  Scopes: `update:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/patch-brute-force-protection)*/
-    pub fn update(&self) -> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
+    pub fn update(&self) -> AttackProtectionBruteForceProtectionUpdateRequest<'a, C> {
         AttackProtectionBruteForceProtectionUpdateRequest {
             client: self.client,
             body: None,
@@ -364,25 +456,47 @@ impl<'a> AttackProtectionBruteForceProtection<'a> {
 }
 /// Request builder for `attack_protection.brute_force_protection.get` (`GET /attack-protection/brute-force-protection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionBruteForceProtectionGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionBruteForceProtectionGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionBruteForceProtectionGetRequest);
-impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> AttackProtectionBruteForceProtectionGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetBruteForceSettingsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetBruteForceSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetBruteForceSettingsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -390,7 +504,7 @@ impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_brute_force_protection())
@@ -405,14 +519,14 @@ impl<'a> AttackProtectionBruteForceProtectionGetRequest<'a> {
 }
 /// Request builder for `attack_protection.brute_force_protection.update` (`PATCH /attack-protection/brute-force-protection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionBruteForceProtectionUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionBruteForceProtectionUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateBruteForceSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionBruteForceProtectionUpdateRequest);
-impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
+impl<'a, C: crate::Mode> AttackProtectionBruteForceProtectionUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -422,18 +536,40 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetBruteForceSettingsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetBruteForceSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetBruteForceSettingsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -441,7 +577,7 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -462,17 +598,17 @@ impl<'a> AttackProtectionBruteForceProtectionUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.attack_protection().captcha()`.
-#[derive(Clone, Copy, Debug)]
-pub struct AttackProtectionCaptcha<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct AttackProtectionCaptcha<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> AttackProtectionCaptcha<'a> {
+crate::mode::accessor!(AttackProtectionCaptcha);
+impl<'a, C: crate::Mode> AttackProtectionCaptcha<'a, C> {
     /** `GET /attack-protection/captcha`
 
  Scopes: `read:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/get-captcha)*/
-    pub fn get(&self) -> AttackProtectionCaptchaGetRequest<'a> {
+    pub fn get(&self) -> AttackProtectionCaptchaGetRequest<'a, C> {
         AttackProtectionCaptchaGetRequest {
             client: self.client,
             options: Default::default(),
@@ -483,7 +619,7 @@ impl<'a> AttackProtectionCaptcha<'a> {
  Scopes: `update:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/patch-captcha)*/
-    pub fn update(&self) -> AttackProtectionCaptchaUpdateRequest<'a> {
+    pub fn update(&self) -> AttackProtectionCaptchaUpdateRequest<'a, C> {
         AttackProtectionCaptchaUpdateRequest {
             client: self.client,
             body: None,
@@ -493,28 +629,49 @@ impl<'a> AttackProtectionCaptcha<'a> {
 }
 /// Request builder for `attack_protection.captcha.get` (`GET /attack-protection/captcha`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionCaptchaGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionCaptchaGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionCaptchaGetRequest);
-impl<'a> AttackProtectionCaptchaGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> AttackProtectionCaptchaGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetAttackProtectionCaptchaResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetAttackProtectionCaptchaResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetAttackProtectionCaptchaResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -522,7 +679,7 @@ impl<'a> AttackProtectionCaptchaGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_captcha())
@@ -537,14 +694,14 @@ impl<'a> AttackProtectionCaptchaGetRequest<'a> {
 }
 /// Request builder for `attack_protection.captcha.update` (`PATCH /attack-protection/captcha`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionCaptchaUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionCaptchaUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateAttackProtectionCaptchaRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionCaptchaUpdateRequest);
-impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
+impl<'a, C: crate::Mode> AttackProtectionCaptchaUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -554,21 +711,42 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetAttackProtectionCaptchaResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetAttackProtectionCaptchaResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetAttackProtectionCaptchaResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -576,7 +754,7 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -597,17 +775,17 @@ impl<'a> AttackProtectionCaptchaUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.attack_protection().phone_provider_protection()`.
-#[derive(Clone, Copy, Debug)]
-pub struct AttackProtectionPhoneProviderProtection<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct AttackProtectionPhoneProviderProtection<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> AttackProtectionPhoneProviderProtection<'a> {
+crate::mode::accessor!(AttackProtectionPhoneProviderProtection);
+impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtection<'a, C> {
     /** `GET /attack-protection/phone-provider-protection`
 
  Scopes: `read:attack_protection`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/get-phone-provider-protection)*/
-    pub fn get(&self) -> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
+    pub fn get(&self) -> AttackProtectionPhoneProviderProtectionGetRequest<'a, C> {
         AttackProtectionPhoneProviderProtectionGetRequest {
             client: self.client,
             options: Default::default(),
@@ -618,7 +796,7 @@ impl<'a> AttackProtectionPhoneProviderProtection<'a> {
  Scopes: `update:attack_protection`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/patch-phone-provider-protection)*/
-    pub fn patch(&self) -> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
+    pub fn patch(&self) -> AttackProtectionPhoneProviderProtectionPatchRequest<'a, C> {
         AttackProtectionPhoneProviderProtectionPatchRequest {
             client: self.client,
             body: None,
@@ -628,28 +806,49 @@ impl<'a> AttackProtectionPhoneProviderProtection<'a> {
 }
 /// Request builder for `attack_protection.phone_provider_protection.get` (`GET /attack-protection/phone-provider-protection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionPhoneProviderProtectionGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionPhoneProviderProtectionGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionPhoneProviderProtectionGetRequest);
-impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtectionGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetPhoneProviderProtectionResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetPhoneProviderProtectionResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetPhoneProviderProtectionResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -657,7 +856,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_phone_provider_protection())
@@ -672,14 +871,14 @@ impl<'a> AttackProtectionPhoneProviderProtectionGetRequest<'a> {
 }
 /// Request builder for `attack_protection.phone_provider_protection.patch` (`PATCH /attack-protection/phone-provider-protection`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionPhoneProviderProtectionPatchRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::PatchPhoneProviderProtectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionPhoneProviderProtectionPatchRequest);
-impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
+impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtectionPatchRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -689,21 +888,42 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetPhoneProviderProtectionResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetPhoneProviderProtectionResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetPhoneProviderProtectionResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -711,7 +931,7 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -732,17 +952,17 @@ impl<'a> AttackProtectionPhoneProviderProtectionPatchRequest<'a> {
     }
 }
 /// Operations reached by `client.attack_protection().suspicious_ip_throttling()`.
-#[derive(Clone, Copy, Debug)]
-pub struct AttackProtectionSuspiciousIpThrottling<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct AttackProtectionSuspiciousIpThrottling<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> AttackProtectionSuspiciousIpThrottling<'a> {
+crate::mode::accessor!(AttackProtectionSuspiciousIpThrottling);
+impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottling<'a, C> {
     /** `GET /attack-protection/suspicious-ip-throttling`
 
  Scopes: `read:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/get-suspicious-ip-throttling)*/
-    pub fn get(&self) -> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
+    pub fn get(&self) -> AttackProtectionSuspiciousIpThrottlingGetRequest<'a, C> {
         AttackProtectionSuspiciousIpThrottlingGetRequest {
             client: self.client,
             options: Default::default(),
@@ -753,7 +973,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottling<'a> {
  Scopes: `update:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/attack-protection/patch-suspicious-ip-throttling)*/
-    pub fn update(&self) -> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
+    pub fn update(&self) -> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a, C> {
         AttackProtectionSuspiciousIpThrottlingUpdateRequest {
             client: self.client,
             body: None,
@@ -763,28 +983,49 @@ impl<'a> AttackProtectionSuspiciousIpThrottling<'a> {
 }
 /// Request builder for `attack_protection.suspicious_ip_throttling.get` (`GET /attack-protection/suspicious-ip-throttling`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionSuspiciousIpThrottlingGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionSuspiciousIpThrottlingGetRequest);
-impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottlingGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -794,7 +1035,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_suspicious_ip_throttling())
@@ -809,14 +1050,14 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingGetRequest<'a> {
 }
 /// Request builder for `attack_protection.suspicious_ip_throttling.update` (`PATCH /attack-protection/suspicious-ip-throttling`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateSuspiciousIpThrottlingSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(AttackProtectionSuspiciousIpThrottlingUpdateRequest);
-impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
+impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -828,21 +1069,42 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -852,7 +1114,7 @@ impl<'a> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self

@@ -7,18 +7,25 @@ impl crate::Client {
         Blacklists { client: self }
     }
 }
-/// Operations reached by `client.blacklists()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Blacklists<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `blacklists` resource.
+    pub fn blacklists(&self) -> Blacklists<'_, crate::blocking::Client> {
+        Blacklists { client: self }
+    }
 }
-impl<'a> Blacklists<'a> {
+/// Operations reached by `client.blacklists()`.
+pub struct Blacklists<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Blacklists);
+impl<'a, C: crate::Mode> Blacklists<'a, C> {
     /** `POST /blacklists/tokens`
 
  Scopes: `blacklist:tokens`. Lifecycle: deprecated.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/blacklists/post-tokens)*/
-    pub fn create(&self) -> BlacklistsCreateRequest<'a> {
+    pub fn create(&self) -> BlacklistsCreateRequest<'a, C> {
         BlacklistsCreateRequest {
             client: self.client,
             body: None,
@@ -30,7 +37,7 @@ impl<'a> Blacklists<'a> {
  Scopes: `read:blacklisted_tokens`. Lifecycle: deprecated.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/blacklists/get-tokens)*/
-    pub fn list(&self) -> BlacklistsListRequest<'a> {
+    pub fn list(&self) -> BlacklistsListRequest<'a, C> {
         BlacklistsListRequest {
             client: self.client,
             aud: None,
@@ -40,14 +47,14 @@ impl<'a> Blacklists<'a> {
 }
 /// Request builder for `blacklists.create` (`POST /blacklists/tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BlacklistsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BlacklistsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateBlacklistedTokenRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BlacklistsCreateRequest);
-impl<'a> BlacklistsCreateRequest<'a> {
+impl<'a, C: crate::Mode> BlacklistsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -57,21 +64,37 @@ impl<'a> BlacklistsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -88,32 +111,54 @@ impl<'a> BlacklistsCreateRequest<'a> {
 }
 /// Request builder for `blacklists.list` (`GET /blacklists/tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BlacklistsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BlacklistsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     aud: Option<String>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BlacklistsListRequest);
-impl<'a> BlacklistsListRequest<'a> {
+impl<'a, C: crate::Mode> BlacklistsListRequest<'a, C> {
     /// Sets the `aud` query parameter.
     #[inline]
     pub fn aud(mut self, value: impl Into<String>) -> Self {
         self.aud = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListBlacklistedTokensResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListBlacklistedTokensResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListBlacklistedTokensResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -121,7 +166,7 @@ impl<'a> BlacklistsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_tokens(self.aud.as_deref()))

@@ -7,26 +7,33 @@ impl crate::Client {
         Branding { client: self }
     }
 }
-/// Operations reached by `client.branding()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Branding<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `branding` resource.
+    pub fn branding(&self) -> Branding<'_, crate::blocking::Client> {
+        Branding { client: self }
+    }
 }
-impl<'a> Branding<'a> {
+/// Operations reached by `client.branding()`.
+pub struct Branding<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Branding);
+impl<'a, C: crate::Mode> Branding<'a, C> {
     /// The `phone` sub-resource.
-    pub fn phone(&self) -> BrandingPhone<'a> {
+    pub fn phone(&self) -> BrandingPhone<'a, C> {
         BrandingPhone {
             client: self.client,
         }
     }
     /// The `templates` sub-resource.
-    pub fn templates(&self) -> BrandingTemplates<'a> {
+    pub fn templates(&self) -> BrandingTemplates<'a, C> {
         BrandingTemplates {
             client: self.client,
         }
     }
     /// The `themes` sub-resource.
-    pub fn themes(&self) -> BrandingThemes<'a> {
+    pub fn themes(&self) -> BrandingThemes<'a, C> {
         BrandingThemes {
             client: self.client,
         }
@@ -36,7 +43,7 @@ impl<'a> Branding<'a> {
  Scopes: `read:branding`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/get-branding)*/
-    pub fn get(&self) -> BrandingGetRequest<'a> {
+    pub fn get(&self) -> BrandingGetRequest<'a, C> {
         BrandingGetRequest {
             client: self.client,
             options: Default::default(),
@@ -47,7 +54,7 @@ impl<'a> Branding<'a> {
  Scopes: `update:branding`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/patch-branding)*/
-    pub fn update(&self) -> BrandingUpdateRequest<'a> {
+    pub fn update(&self) -> BrandingUpdateRequest<'a, C> {
         BrandingUpdateRequest {
             client: self.client,
             body: None,
@@ -57,25 +64,44 @@ impl<'a> Branding<'a> {
 }
 /// Request builder for `branding.get` (`GET /branding`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingGetRequest);
-impl<'a> BrandingGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> BrandingGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetBrandingResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetBrandingResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetBrandingResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -83,7 +109,7 @@ impl<'a> BrandingGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_branding())
@@ -93,14 +119,14 @@ impl<'a> BrandingGetRequest<'a> {
 }
 /// Request builder for `branding.update` (`PATCH /branding`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateBrandingRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingUpdateRequest);
-impl<'a> BrandingUpdateRequest<'a> {
+impl<'a, C: crate::Mode> BrandingUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -110,18 +136,37 @@ impl<'a> BrandingUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetBrandingResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetBrandingResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetBrandingResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -129,7 +174,7 @@ impl<'a> BrandingUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -145,36 +190,36 @@ impl<'a> BrandingUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.branding().phone()`.
-#[derive(Clone, Copy, Debug)]
-pub struct BrandingPhone<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct BrandingPhone<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> BrandingPhone<'a> {
+crate::mode::accessor!(BrandingPhone);
+impl<'a, C: crate::Mode> BrandingPhone<'a, C> {
     /// The `providers` sub-resource.
-    pub fn providers(&self) -> BrandingPhoneProviders<'a> {
+    pub fn providers(&self) -> BrandingPhoneProviders<'a, C> {
         BrandingPhoneProviders {
             client: self.client,
         }
     }
     /// The `templates` sub-resource.
-    pub fn templates(&self) -> BrandingPhoneTemplates<'a> {
+    pub fn templates(&self) -> BrandingPhoneTemplates<'a, C> {
         BrandingPhoneTemplates {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.branding().phone().providers()`.
-#[derive(Clone, Copy, Debug)]
-pub struct BrandingPhoneProviders<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct BrandingPhoneProviders<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> BrandingPhoneProviders<'a> {
+crate::mode::accessor!(BrandingPhoneProviders);
+impl<'a, C: crate::Mode> BrandingPhoneProviders<'a, C> {
     /** `POST /branding/phone/providers`
 
  Scopes: `create:phone_providers`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/create-phone-provider)*/
-    pub fn create(&self) -> BrandingPhoneProvidersCreateRequest<'a> {
+    pub fn create(&self) -> BrandingPhoneProvidersCreateRequest<'a, C> {
         BrandingPhoneProvidersCreateRequest {
             client: self.client,
             body: None,
@@ -189,7 +234,7 @@ impl<'a> BrandingPhoneProviders<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> BrandingPhoneProvidersDeleteRequest<'a> {
+    ) -> BrandingPhoneProvidersDeleteRequest<'a, C> {
         BrandingPhoneProvidersDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -201,7 +246,7 @@ impl<'a> BrandingPhoneProviders<'a> {
  Scopes: `read:phone_providers`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/get-phone-provider)*/
-    pub fn get(&self, id: impl Into<String>) -> BrandingPhoneProvidersGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> BrandingPhoneProvidersGetRequest<'a, C> {
         BrandingPhoneProvidersGetRequest {
             client: self.client,
             id: id.into(),
@@ -213,7 +258,7 @@ impl<'a> BrandingPhoneProviders<'a> {
  Scopes: `read:phone_providers`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/get-branding-phone-providers)*/
-    pub fn list(&self) -> BrandingPhoneProvidersListRequest<'a> {
+    pub fn list(&self) -> BrandingPhoneProvidersListRequest<'a, C> {
         BrandingPhoneProvidersListRequest {
             client: self.client,
             disabled: None,
@@ -225,7 +270,10 @@ impl<'a> BrandingPhoneProviders<'a> {
  Scopes: `create:phone_providers`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/try-phone-provider)*/
-    pub fn test(&self, id: impl Into<String>) -> BrandingPhoneProvidersTestRequest<'a> {
+    pub fn test(
+        &self,
+        id: impl Into<String>,
+    ) -> BrandingPhoneProvidersTestRequest<'a, C> {
         BrandingPhoneProvidersTestRequest {
             client: self.client,
             id: id.into(),
@@ -241,7 +289,7 @@ impl<'a> BrandingPhoneProviders<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> BrandingPhoneProvidersUpdateRequest<'a> {
+    ) -> BrandingPhoneProvidersUpdateRequest<'a, C> {
         BrandingPhoneProvidersUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -252,14 +300,14 @@ impl<'a> BrandingPhoneProviders<'a> {
 }
 /// Request builder for `branding.phone.providers.create` (`POST /branding/phone/providers`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneProvidersCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneProvidersCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateBrandingPhoneProviderRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneProvidersCreateRequest);
-impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
+impl<'a, C: crate::Mode> BrandingPhoneProvidersCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -269,18 +317,37 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::PhoneProviderSchemaMasked, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::PhoneProviderSchemaMasked, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::PhoneProviderSchemaMasked>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -288,7 +355,7 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -310,29 +377,45 @@ impl<'a> BrandingPhoneProvidersCreateRequest<'a> {
 }
 /// Request builder for `branding.phone.providers.delete` (`DELETE /branding/phone/providers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneProvidersDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneProvidersDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneProvidersDeleteRequest);
-impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> BrandingPhoneProvidersDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -352,26 +435,45 @@ impl<'a> BrandingPhoneProvidersDeleteRequest<'a> {
 }
 /// Request builder for `branding.phone.providers.get` (`GET /branding/phone/providers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneProvidersGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneProvidersGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneProvidersGetRequest);
-impl<'a> BrandingPhoneProvidersGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> BrandingPhoneProvidersGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::PhoneProviderSchemaMasked, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::PhoneProviderSchemaMasked, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::PhoneProviderSchemaMasked>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -379,7 +481,7 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("branding.phone.providers.get", "id", &self.id)?;
@@ -390,35 +492,56 @@ impl<'a> BrandingPhoneProvidersGetRequest<'a> {
 }
 /// Request builder for `branding.phone.providers.list` (`GET /branding/phone/providers`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneProvidersListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneProvidersListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     disabled: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneProvidersListRequest);
-impl<'a> BrandingPhoneProvidersListRequest<'a> {
+impl<'a, C: crate::Mode> BrandingPhoneProvidersListRequest<'a, C> {
     /// Sets the `disabled` query parameter.
     #[inline]
     pub fn disabled(mut self, value: bool) -> Self {
         self.disabled = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListBrandingPhoneProvidersResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListBrandingPhoneProvidersResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListBrandingPhoneProvidersResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -426,7 +549,7 @@ impl<'a> BrandingPhoneProvidersListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_branding_phone_providers(self.disabled))
@@ -441,15 +564,15 @@ impl<'a> BrandingPhoneProvidersListRequest<'a> {
 }
 /// Request builder for `branding.phone.providers.test` (`POST /branding/phone/providers/{id}/try`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneProvidersTestRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneProvidersTestRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreatePhoneProviderSendTestRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneProvidersTestRequest);
-impl<'a> BrandingPhoneProvidersTestRequest<'a> {
+impl<'a, C: crate::Mode> BrandingPhoneProvidersTestRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -459,21 +582,42 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::CreatePhoneProviderSendTestResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreatePhoneProviderSendTestResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::CreatePhoneProviderSendTestResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -481,7 +625,7 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("branding.phone.providers.test", "id", &self.id)?;
@@ -504,15 +648,15 @@ impl<'a> BrandingPhoneProvidersTestRequest<'a> {
 }
 /// Request builder for `branding.phone.providers.update` (`PATCH /branding/phone/providers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneProvidersUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneProvidersUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateBrandingPhoneProviderRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneProvidersUpdateRequest);
-impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
+impl<'a, C: crate::Mode> BrandingPhoneProvidersUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -522,18 +666,37 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::PhoneProviderSchemaMasked, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::PhoneProviderSchemaMasked, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::PhoneProviderSchemaMasked>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -541,7 +704,7 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -567,17 +730,17 @@ impl<'a> BrandingPhoneProvidersUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.branding().phone().templates()`.
-#[derive(Clone, Copy, Debug)]
-pub struct BrandingPhoneTemplates<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct BrandingPhoneTemplates<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> BrandingPhoneTemplates<'a> {
+crate::mode::accessor!(BrandingPhoneTemplates);
+impl<'a, C: crate::Mode> BrandingPhoneTemplates<'a, C> {
     /** `POST /branding/phone/templates`
 
  Scopes: `create:phone_templates`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/create-phone-template)*/
-    pub fn create(&self) -> BrandingPhoneTemplatesCreateRequest<'a> {
+    pub fn create(&self) -> BrandingPhoneTemplatesCreateRequest<'a, C> {
         BrandingPhoneTemplatesCreateRequest {
             client: self.client,
             body: None,
@@ -592,7 +755,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> BrandingPhoneTemplatesDeleteRequest<'a> {
+    ) -> BrandingPhoneTemplatesDeleteRequest<'a, C> {
         BrandingPhoneTemplatesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -604,7 +767,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
  Scopes: `read:phone_templates`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/get-phone-template)*/
-    pub fn get(&self, id: impl Into<String>) -> BrandingPhoneTemplatesGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> BrandingPhoneTemplatesGetRequest<'a, C> {
         BrandingPhoneTemplatesGetRequest {
             client: self.client,
             id: id.into(),
@@ -616,7 +779,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
  Scopes: `read:phone_templates`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/get-phone-templates)*/
-    pub fn list(&self) -> BrandingPhoneTemplatesListRequest<'a> {
+    pub fn list(&self) -> BrandingPhoneTemplatesListRequest<'a, C> {
         BrandingPhoneTemplatesListRequest {
             client: self.client,
             disabled: None,
@@ -631,7 +794,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
     pub fn reset(
         &self,
         id: impl Into<String>,
-    ) -> BrandingPhoneTemplatesResetRequest<'a> {
+    ) -> BrandingPhoneTemplatesResetRequest<'a, C> {
         BrandingPhoneTemplatesResetRequest {
             client: self.client,
             id: id.into(),
@@ -644,7 +807,10 @@ impl<'a> BrandingPhoneTemplates<'a> {
  Scopes: `create:phone_templates`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/try-phone-template)*/
-    pub fn test(&self, id: impl Into<String>) -> BrandingPhoneTemplatesTestRequest<'a> {
+    pub fn test(
+        &self,
+        id: impl Into<String>,
+    ) -> BrandingPhoneTemplatesTestRequest<'a, C> {
         BrandingPhoneTemplatesTestRequest {
             client: self.client,
             id: id.into(),
@@ -661,7 +827,7 @@ impl<'a> BrandingPhoneTemplates<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> BrandingPhoneTemplatesUpdateRequest<'a> {
+    ) -> BrandingPhoneTemplatesUpdateRequest<'a, C> {
         BrandingPhoneTemplatesUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -672,14 +838,14 @@ impl<'a> BrandingPhoneTemplates<'a> {
 }
 /// Request builder for `branding.phone.templates.create` (`POST /branding/phone/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneTemplatesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneTemplatesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreatePhoneTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneTemplatesCreateRequest);
-impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
+impl<'a, C: crate::Mode> BrandingPhoneTemplatesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -689,23 +855,42 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::PhoneTemplate, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::PhoneTemplate, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::PhoneTemplate>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -727,29 +912,45 @@ impl<'a> BrandingPhoneTemplatesCreateRequest<'a> {
 }
 /// Request builder for `branding.phone.templates.delete` (`DELETE /branding/phone/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneTemplatesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneTemplatesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneTemplatesDeleteRequest);
-impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> BrandingPhoneTemplatesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -769,31 +970,50 @@ impl<'a> BrandingPhoneTemplatesDeleteRequest<'a> {
 }
 /// Request builder for `branding.phone.templates.get` (`GET /branding/phone/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneTemplatesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneTemplatesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneTemplatesGetRequest);
-impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> BrandingPhoneTemplatesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::PhoneTemplate, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::PhoneTemplate, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::PhoneTemplate>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("branding.phone.templates.get", "id", &self.id)?;
@@ -804,32 +1024,54 @@ impl<'a> BrandingPhoneTemplatesGetRequest<'a> {
 }
 /// Request builder for `branding.phone.templates.list` (`GET /branding/phone/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneTemplatesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneTemplatesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     disabled: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneTemplatesListRequest);
-impl<'a> BrandingPhoneTemplatesListRequest<'a> {
+impl<'a, C: crate::Mode> BrandingPhoneTemplatesListRequest<'a, C> {
     /// Sets the `disabled` query parameter.
     #[inline]
     pub fn disabled(mut self, value: bool) -> Self {
         self.disabled = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListPhoneTemplatesResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListPhoneTemplatesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListPhoneTemplatesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -837,7 +1079,7 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_phone_templates(self.disabled))
@@ -852,14 +1094,15 @@ impl<'a> BrandingPhoneTemplatesListRequest<'a> {
 }
 /// Request builder for `branding.phone.templates.reset` (`PATCH /branding/phone/templates/{id}/reset`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneTemplatesResetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneTemplatesResetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<::serde_json::Value>,
     options: crate::runtime::RequestOptions,
 }
-impl ::std::fmt::Debug for BrandingPhoneTemplatesResetRequest<'_> {
+impl<C: ::std::fmt::Debug> ::std::fmt::Debug
+for BrandingPhoneTemplatesResetRequest<'_, C> {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("BrandingPhoneTemplatesResetRequest")
             .field("id", &self.id)
@@ -869,30 +1112,49 @@ impl ::std::fmt::Debug for BrandingPhoneTemplatesResetRequest<'_> {
     }
 }
 crate::runtime::request_options!(BrandingPhoneTemplatesResetRequest);
-impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
+impl<'a, C: crate::Mode> BrandingPhoneTemplatesResetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(mut self, value: impl Into<::serde_json::Value>) -> Self {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::PhoneTemplate, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::PhoneTemplate, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::PhoneTemplate>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -919,16 +1181,16 @@ impl<'a> BrandingPhoneTemplatesResetRequest<'a> {
 }
 /// Request builder for `branding.phone.templates.test` (`POST /branding/phone/templates/{id}/try`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneTemplatesTestRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneTemplatesTestRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreatePhoneTemplateTestNotificationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneTemplatesTestRequest);
-impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
+impl<'a, C: crate::Mode> BrandingPhoneTemplatesTestRequest<'a, C> {
     /// Sets the `auth0_custom_domain` header parameter.
     #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -944,21 +1206,42 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::CreatePhoneTemplateTestNotificationResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreatePhoneTemplateTestNotificationResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::CreatePhoneTemplateTestNotificationResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -968,7 +1251,7 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("branding.phone.templates.test", "id", &self.id)?;
@@ -999,15 +1282,15 @@ impl<'a> BrandingPhoneTemplatesTestRequest<'a> {
 }
 /// Request builder for `branding.phone.templates.update` (`PATCH /branding/phone/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingPhoneTemplatesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingPhoneTemplatesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdatePhoneTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingPhoneTemplatesUpdateRequest);
-impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> BrandingPhoneTemplatesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1017,23 +1300,42 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::PhoneTemplate, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::PhoneTemplate, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::PhoneTemplate>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1059,11 +1361,11 @@ impl<'a> BrandingPhoneTemplatesUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.branding().templates()`.
-#[derive(Clone, Copy, Debug)]
-pub struct BrandingTemplates<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct BrandingTemplates<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> BrandingTemplates<'a> {
+crate::mode::accessor!(BrandingTemplates);
+impl<'a, C: crate::Mode> BrandingTemplates<'a, C> {
     /** `DELETE /branding/templates/universal-login`
 
  Scopes: `delete:branding`. Lifecycle: GA.
@@ -1071,7 +1373,7 @@ impl<'a> BrandingTemplates<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/delete-universal-login)*/
     pub fn delete_universal_login(
         &self,
-    ) -> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
+    ) -> BrandingTemplatesDeleteUniversalLoginRequest<'a, C> {
         BrandingTemplatesDeleteUniversalLoginRequest {
             client: self.client,
             options: Default::default(),
@@ -1082,7 +1384,9 @@ impl<'a> BrandingTemplates<'a> {
  Scopes: `read:branding`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/get-universal-login)*/
-    pub fn get_universal_login(&self) -> BrandingTemplatesGetUniversalLoginRequest<'a> {
+    pub fn get_universal_login(
+        &self,
+    ) -> BrandingTemplatesGetUniversalLoginRequest<'a, C> {
         BrandingTemplatesGetUniversalLoginRequest {
             client: self.client,
             options: Default::default(),
@@ -1095,7 +1399,7 @@ impl<'a> BrandingTemplates<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/put-universal-login)*/
     pub fn update_universal_login(
         &self,
-    ) -> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
+    ) -> BrandingTemplatesUpdateUniversalLoginRequest<'a, C> {
         BrandingTemplatesUpdateUniversalLoginRequest {
             client: self.client,
             body: None,
@@ -1105,28 +1409,44 @@ impl<'a> BrandingTemplates<'a> {
 }
 /// Request builder for `branding.templates.delete_universal_login` (`DELETE /branding/templates/universal-login`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingTemplatesDeleteUniversalLoginRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingTemplatesDeleteUniversalLoginRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingTemplatesDeleteUniversalLoginRequest);
-impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> BrandingTemplatesDeleteUniversalLoginRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().delete_universal_login())
@@ -1141,28 +1461,49 @@ impl<'a> BrandingTemplatesDeleteUniversalLoginRequest<'a> {
 }
 /// Request builder for `branding.templates.get_universal_login` (`GET /branding/templates/universal-login`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingTemplatesGetUniversalLoginRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingTemplatesGetUniversalLoginRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingTemplatesGetUniversalLoginRequest);
-impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> BrandingTemplatesGetUniversalLoginRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetUniversalLoginTemplateResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetUniversalLoginTemplateResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetUniversalLoginTemplateResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1170,7 +1511,7 @@ impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_universal_login())
@@ -1185,14 +1526,14 @@ impl<'a> BrandingTemplatesGetUniversalLoginRequest<'a> {
 }
 /// Request builder for `branding.templates.update_universal_login` (`PUT /branding/templates/universal-login`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingTemplatesUpdateUniversalLoginRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingTemplatesUpdateUniversalLoginRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateUniversalLoginTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingTemplatesUpdateUniversalLoginRequest);
-impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
+impl<'a, C: crate::Mode> BrandingTemplatesUpdateUniversalLoginRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1202,23 +1543,39 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1239,17 +1596,17 @@ impl<'a> BrandingTemplatesUpdateUniversalLoginRequest<'a> {
     }
 }
 /// Operations reached by `client.branding().themes()`.
-#[derive(Clone, Copy, Debug)]
-pub struct BrandingThemes<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct BrandingThemes<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> BrandingThemes<'a> {
+crate::mode::accessor!(BrandingThemes);
+impl<'a, C: crate::Mode> BrandingThemes<'a, C> {
     /** `POST /branding/themes`
 
  Scopes: `update:branding`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/post-branding-theme)*/
-    pub fn create(&self) -> BrandingThemesCreateRequest<'a> {
+    pub fn create(&self) -> BrandingThemesCreateRequest<'a, C> {
         BrandingThemesCreateRequest {
             client: self.client,
             body: None,
@@ -1264,7 +1621,7 @@ impl<'a> BrandingThemes<'a> {
     pub fn delete(
         &self,
         theme_id: impl Into<String>,
-    ) -> BrandingThemesDeleteRequest<'a> {
+    ) -> BrandingThemesDeleteRequest<'a, C> {
         BrandingThemesDeleteRequest {
             client: self.client,
             theme_id: theme_id.into(),
@@ -1276,7 +1633,7 @@ impl<'a> BrandingThemes<'a> {
  Scopes: `read:branding`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/get-branding-theme)*/
-    pub fn get(&self, theme_id: impl Into<String>) -> BrandingThemesGetRequest<'a> {
+    pub fn get(&self, theme_id: impl Into<String>) -> BrandingThemesGetRequest<'a, C> {
         BrandingThemesGetRequest {
             client: self.client,
             theme_id: theme_id.into(),
@@ -1288,7 +1645,7 @@ impl<'a> BrandingThemes<'a> {
  Scopes: `read:branding`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/branding/get-default-branding-theme)*/
-    pub fn get_default(&self) -> BrandingThemesGetDefaultRequest<'a> {
+    pub fn get_default(&self) -> BrandingThemesGetDefaultRequest<'a, C> {
         BrandingThemesGetDefaultRequest {
             client: self.client,
             options: Default::default(),
@@ -1302,7 +1659,7 @@ impl<'a> BrandingThemes<'a> {
     pub fn update(
         &self,
         theme_id: impl Into<String>,
-    ) -> BrandingThemesUpdateRequest<'a> {
+    ) -> BrandingThemesUpdateRequest<'a, C> {
         BrandingThemesUpdateRequest {
             client: self.client,
             theme_id: theme_id.into(),
@@ -1313,14 +1670,14 @@ impl<'a> BrandingThemes<'a> {
 }
 /// Request builder for `branding.themes.create` (`POST /branding/themes`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingThemesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingThemesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateBrandingThemeRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingThemesCreateRequest);
-impl<'a> BrandingThemesCreateRequest<'a> {
+impl<'a, C: crate::Mode> BrandingThemesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1330,18 +1687,37 @@ impl<'a> BrandingThemesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1349,7 +1725,7 @@ impl<'a> BrandingThemesCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1366,29 +1742,45 @@ impl<'a> BrandingThemesCreateRequest<'a> {
 }
 /// Request builder for `branding.themes.delete` (`DELETE /branding/themes/{themeId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingThemesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingThemesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     theme_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingThemesDeleteRequest);
-impl<'a> BrandingThemesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> BrandingThemesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1403,26 +1795,45 @@ impl<'a> BrandingThemesDeleteRequest<'a> {
 }
 /// Request builder for `branding.themes.get` (`GET /branding/themes/{themeId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingThemesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingThemesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     theme_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingThemesGetRequest);
-impl<'a> BrandingThemesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> BrandingThemesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1430,7 +1841,7 @@ impl<'a> BrandingThemesGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1445,25 +1856,44 @@ impl<'a> BrandingThemesGetRequest<'a> {
 }
 /// Request builder for `branding.themes.get_default` (`GET /branding/themes/default`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingThemesGetDefaultRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingThemesGetDefaultRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingThemesGetDefaultRequest);
-impl<'a> BrandingThemesGetDefaultRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> BrandingThemesGetDefaultRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1471,7 +1901,7 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_default_branding_theme())
@@ -1481,15 +1911,15 @@ impl<'a> BrandingThemesGetDefaultRequest<'a> {
 }
 /// Request builder for `branding.themes.update` (`PATCH /branding/themes/{themeId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct BrandingThemesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct BrandingThemesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     theme_id: String,
     body: Option<crate::types::CreateBrandingThemeRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(BrandingThemesUpdateRequest);
-impl<'a> BrandingThemesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> BrandingThemesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1499,18 +1929,37 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetBrandingThemeResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1518,7 +1967,7 @@ impl<'a> BrandingThemesUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

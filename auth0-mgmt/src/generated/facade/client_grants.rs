@@ -7,14 +7,21 @@ impl crate::Client {
         ClientGrants { client: self }
     }
 }
-/// Operations reached by `client.client_grants()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientGrants<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `client_grants` resource.
+    pub fn client_grants(&self) -> ClientGrants<'_, crate::blocking::Client> {
+        ClientGrants { client: self }
+    }
 }
-impl<'a> ClientGrants<'a> {
+/// Operations reached by `client.client_grants()`.
+pub struct ClientGrants<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(ClientGrants);
+impl<'a, C: crate::Mode> ClientGrants<'a, C> {
     /// The `organizations` sub-resource.
-    pub fn organizations(&self) -> ClientGrantsOrganizations<'a> {
+    pub fn organizations(&self) -> ClientGrantsOrganizations<'a, C> {
         ClientGrantsOrganizations {
             client: self.client,
         }
@@ -24,7 +31,7 @@ impl<'a> ClientGrants<'a> {
  Scopes: `create:client_grants`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/client-grants/post-client-grants)*/
-    pub fn create(&self) -> ClientGrantsCreateRequest<'a> {
+    pub fn create(&self) -> ClientGrantsCreateRequest<'a, C> {
         ClientGrantsCreateRequest {
             client: self.client,
             body: None,
@@ -36,7 +43,7 @@ impl<'a> ClientGrants<'a> {
  Scopes: `delete:client_grants`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/client-grants/delete-client-grants-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> ClientGrantsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> ClientGrantsDeleteRequest<'a, C> {
         ClientGrantsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -48,7 +55,7 @@ impl<'a> ClientGrants<'a> {
  Scopes: `read:client_grants`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/client-grants/get-client-grant)*/
-    pub fn get(&self, id: impl Into<String>) -> ClientGrantsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ClientGrantsGetRequest<'a, C> {
         ClientGrantsGetRequest {
             client: self.client,
             id: id.into(),
@@ -60,7 +67,7 @@ impl<'a> ClientGrants<'a> {
  Scopes: `read:client_grants`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/client-grants/get-client-grants)*/
-    pub fn list(&self) -> ClientGrantsListRequest<'a> {
+    pub fn list(&self) -> ClientGrantsListRequest<'a, C> {
         ClientGrantsListRequest {
             client: self.client,
             allow_any_organization: None,
@@ -81,7 +88,7 @@ impl<'a> ClientGrants<'a> {
  Scopes: `update:client_grants`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/client-grants/patch-client-grants-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> ClientGrantsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> ClientGrantsUpdateRequest<'a, C> {
         ClientGrantsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -92,14 +99,14 @@ impl<'a> ClientGrants<'a> {
 }
 /// Request builder for `client_grants.create` (`POST /client-grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientGrantsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientGrantsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateClientGrantRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientGrantsCreateRequest);
-impl<'a> ClientGrantsCreateRequest<'a> {
+impl<'a, C: crate::Mode> ClientGrantsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -109,18 +116,37 @@ impl<'a> ClientGrantsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ClientGrantResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ClientGrantResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ClientGrantResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -128,7 +154,7 @@ impl<'a> ClientGrantsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -145,29 +171,45 @@ impl<'a> ClientGrantsCreateRequest<'a> {
 }
 /// Request builder for `client_grants.delete` (`DELETE /client-grants/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientGrantsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientGrantsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientGrantsDeleteRequest);
-impl<'a> ClientGrantsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ClientGrantsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("client_grants.delete", "id", &self.id)?;
@@ -178,26 +220,45 @@ impl<'a> ClientGrantsDeleteRequest<'a> {
 }
 /// Request builder for `client_grants.get` (`GET /client-grants/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientGrantsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientGrantsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientGrantsGetRequest);
-impl<'a> ClientGrantsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ClientGrantsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ClientGrantResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ClientGrantResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ClientGrantResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -205,7 +266,7 @@ impl<'a> ClientGrantsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("client_grants.get", "id", &self.id)?;
@@ -216,9 +277,9 @@ impl<'a> ClientGrantsGetRequest<'a> {
 }
 /// Request builder for `client_grants.list` (`GET /client-grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientGrantsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientGrantsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     allow_any_organization: Option<crate::types::ClientGrantAllowAnyOrganizationEnum>,
     audience: Option<String>,
     client_id: Option<String>,
@@ -232,7 +293,7 @@ pub struct ClientGrantsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientGrantsListRequest);
-impl<'a> ClientGrantsListRequest<'a> {
+impl<'a, C: crate::Mode> ClientGrantsListRequest<'a, C> {
     /// Sets the `allow_any_organization` query parameter.
     #[inline]
     pub fn allow_any_organization(
@@ -302,18 +363,37 @@ impl<'a> ClientGrantsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListClientGrantResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListClientGrantResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListClientGrantResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -321,7 +401,7 @@ impl<'a> ClientGrantsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -344,13 +424,113 @@ impl<'a> ClientGrantsListRequest<'a> {
         crate::runtime::send_json("client_grants.list", client, options, build)
     }
 }
-impl<'a> ClientGrantsListRequest<'a> {
+impl<'a, C: crate::Mode> ClientGrantsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::ClientGrantResponseContent>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.offset_walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ClientGrantResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "client_grants.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListClientGrantResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ClientGrantResponseContent>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListClientGrantResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListClientGrantResponseContent::ListClientGrantOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantResponseContent::ListClientGrantPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
+    pub fn checkpoint_pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::ClientGrantResponseContent>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.checkpoint_walk())
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ClientGrantResponseContent> {
+        let mode = self.client;
+        let pages = if self.page.is_some() {
+            self.offset_walk()
+        } else {
+            self.checkpoint_walk()
+        };
+        crate::Mode::stream(mode, crate::pagination::items(pages))
+    }
+    /// The offset walk, as a stream whatever the client.
+    #[inline]
+    fn offset_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ClientGrantResponseContent> {
         #[allow(dead_code)]
@@ -404,79 +584,22 @@ impl<'a> ClientGrantsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
+    /// The checkpoint walk, as a stream whatever the client.
     #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ClientGrantResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "client_grants.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListClientGrantResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ClientGrantResponseContent>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListClientGrantResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListClientGrantResponseContent::ListClientGrantOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.client_grants.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListClientGrantResponseContent::ListClientGrantPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.client_grants.unwrap_or_default(),
-                            None,
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::ListClientGrantResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
-    #[inline]
-    pub fn checkpoint_pages(
+    fn checkpoint_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ClientGrantResponseContent> {
         #[allow(dead_code)]
@@ -537,36 +660,23 @@ impl<'a> ClientGrantsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
-    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
-    /// set with `.page(..)`, if one is.
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::ClientGrantResponseContent> {
-        if self.page.is_some() {
-            crate::pagination::items(self.pages())
-        } else {
-            crate::pagination::items(self.checkpoint_pages())
-        }
-    }
 }
 /// Request builder for `client_grants.update` (`PATCH /client-grants/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientGrantsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientGrantsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateClientGrantRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientGrantsUpdateRequest);
-impl<'a> ClientGrantsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ClientGrantsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -576,18 +686,37 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ClientGrantResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ClientGrantResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ClientGrantResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -595,7 +724,7 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("client_grants.update", "id", &self.id)?;
@@ -612,11 +741,11 @@ impl<'a> ClientGrantsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.client_grants().organizations()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientGrantsOrganizations<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ClientGrantsOrganizations<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ClientGrantsOrganizations<'a> {
+crate::mode::accessor!(ClientGrantsOrganizations);
+impl<'a, C: crate::Mode> ClientGrantsOrganizations<'a, C> {
     /** `GET /client-grants/{id}/organizations`
 
  Scopes: `read:organization_client_grants`. Lifecycle: GA.
@@ -625,7 +754,7 @@ impl<'a> ClientGrantsOrganizations<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> ClientGrantsOrganizationsListRequest<'a> {
+    ) -> ClientGrantsOrganizationsListRequest<'a, C> {
         ClientGrantsOrganizationsListRequest {
             client: self.client,
             id: id.into(),
@@ -640,9 +769,9 @@ impl<'a> ClientGrantsOrganizations<'a> {
 }
 /// Request builder for `client_grants.organizations.list` (`GET /client-grants/{id}/organizations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientGrantsOrganizationsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientGrantsOrganizationsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     include_totals: Option<bool>,
@@ -652,7 +781,7 @@ pub struct ClientGrantsOrganizationsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientGrantsOrganizationsListRequest);
-impl<'a> ClientGrantsOrganizationsListRequest<'a> {
+impl<'a, C: crate::Mode> ClientGrantsOrganizationsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -683,21 +812,42 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListClientGrantOrganizationsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListClientGrantOrganizationsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListClientGrantOrganizationsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -707,7 +857,7 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -736,13 +886,106 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
         )
     }
 }
-impl<'a> ClientGrantsOrganizationsListRequest<'a> {
+impl<'a, C: crate::Mode> ClientGrantsOrganizationsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::Organization>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.offset_walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::Organization>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "client_grants.organizations.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListClientGrantOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListClientGrantOrganizationsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListClientGrantOrganizationsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
+    pub fn checkpoint_pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::Organization>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.checkpoint_walk())
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Organization> {
+        let mode = self.client;
+        let pages = if self.page.is_some() {
+            self.offset_walk()
+        } else {
+            self.checkpoint_walk()
+        };
+        crate::Mode::stream(mode, crate::pagination::items(pages))
+    }
+    /// The offset walk, as a stream whatever the client.
+    #[inline]
+    fn offset_walk(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
         const OPERATION: &str = "client_grants.organizations.list";
         #[inline]
@@ -793,78 +1036,22 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
+    /// The checkpoint walk, as a stream whatever the client.
     #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::Organization>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "client_grants.organizations.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListClientGrantOrganizationsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
-            match answer {
-                crate::types::ListClientGrantOrganizationsResponseContent::Array(
-                    value,
-                ) => Ok(crate::pagination::Page::new(value, None, None)),
-                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.organizations.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListClientGrantOrganizationsResponseContent::ListClientGrantOrganizationsPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.organizations.unwrap_or_default(),
-                            None,
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::ListClientGrantOrganizationsResponseContent::Other(
-                    value,
-                ) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
-    #[inline]
-    pub fn checkpoint_pages(
+    fn checkpoint_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
@@ -924,20 +1111,9 @@ impl<'a> ClientGrantsOrganizationsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
-    }
-    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
-    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
-    /// set with `.page(..)`, if one is.
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
-        if self.page.is_some() {
-            crate::pagination::items(self.pages())
-        } else {
-            crate::pagination::items(self.checkpoint_pages())
-        }
     }
 }

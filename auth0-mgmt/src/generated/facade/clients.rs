@@ -7,20 +7,27 @@ impl crate::Client {
         Clients { client: self }
     }
 }
-/// Operations reached by `client.clients()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Clients<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `clients` resource.
+    pub fn clients(&self) -> Clients<'_, crate::blocking::Client> {
+        Clients { client: self }
+    }
 }
-impl<'a> Clients<'a> {
+/// Operations reached by `client.clients()`.
+pub struct Clients<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Clients);
+impl<'a, C: crate::Mode> Clients<'a, C> {
     /// The `connections` sub-resource.
-    pub fn connections(&self) -> ClientsConnections<'a> {
+    pub fn connections(&self) -> ClientsConnections<'a, C> {
         ClientsConnections {
             client: self.client,
         }
     }
     /// The `credentials` sub-resource.
-    pub fn credentials(&self) -> ClientsCredentials<'a> {
+    pub fn credentials(&self) -> ClientsCredentials<'a, C> {
         ClientsCredentials {
             client: self.client,
         }
@@ -30,7 +37,7 @@ impl<'a> Clients<'a> {
  Scopes: `create:clients`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/clients/post-clients)*/
-    pub fn create(&self) -> ClientsCreateRequest<'a> {
+    pub fn create(&self) -> ClientsCreateRequest<'a, C> {
         ClientsCreateRequest {
             client: self.client,
             body: None,
@@ -42,7 +49,7 @@ impl<'a> Clients<'a> {
  Scopes: `delete:clients`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/clients/delete-clients-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> ClientsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> ClientsDeleteRequest<'a, C> {
         ClientsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -54,7 +61,7 @@ impl<'a> Clients<'a> {
  Scopes: `read:client_credentials`, `read:client_keys`, `read:client_summary`, `read:clients`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/clients/get-clients-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> ClientsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ClientsGetRequest<'a, C> {
         ClientsGetRequest {
             client: self.client,
             id: id.into(),
@@ -68,7 +75,7 @@ impl<'a> Clients<'a> {
  Scopes: `read:client_credentials`, `read:client_keys`, `read:client_summary`, `read:clients`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/clients/get-clients)*/
-    pub fn list(&self) -> ClientsListRequest<'a> {
+    pub fn list(&self) -> ClientsListRequest<'a, C> {
         ClientsListRequest {
             client: self.client,
             app_type: None,
@@ -91,7 +98,7 @@ impl<'a> Clients<'a> {
  Scopes: `read:clients`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/clients/post-clients-cimd-preview)*/
-    pub fn preview_cimd_metadata(&self) -> ClientsPreviewCimdMetadataRequest<'a> {
+    pub fn preview_cimd_metadata(&self) -> ClientsPreviewCimdMetadataRequest<'a, C> {
         ClientsPreviewCimdMetadataRequest {
             client: self.client,
             body: None,
@@ -103,7 +110,7 @@ impl<'a> Clients<'a> {
  Scopes: `create:clients`, `update:clients`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/clients/post-clients-cimd-register)*/
-    pub fn register_cimd_client(&self) -> ClientsRegisterCimdClientRequest<'a> {
+    pub fn register_cimd_client(&self) -> ClientsRegisterCimdClientRequest<'a, C> {
         ClientsRegisterCimdClientRequest {
             client: self.client,
             body: None,
@@ -118,7 +125,7 @@ impl<'a> Clients<'a> {
     pub fn rotate_secret(
         &self,
         id: impl Into<String>,
-    ) -> ClientsRotateSecretRequest<'a> {
+    ) -> ClientsRotateSecretRequest<'a, C> {
         ClientsRotateSecretRequest {
             client: self.client,
             id: id.into(),
@@ -130,7 +137,7 @@ impl<'a> Clients<'a> {
  Scopes: `update:client_credentials`, `update:client_keys`, `update:client_token_vault_privileged_access`, `update:clients`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/clients/patch-clients-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> ClientsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> ClientsUpdateRequest<'a, C> {
         ClientsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -141,14 +148,14 @@ impl<'a> Clients<'a> {
 }
 /// Request builder for `clients.create` (`POST /clients`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateClientRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsCreateRequest);
-impl<'a> ClientsCreateRequest<'a> {
+impl<'a, C: crate::Mode> ClientsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -158,23 +165,39 @@ impl<'a> ClientsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Client, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Client, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -191,29 +214,45 @@ impl<'a> ClientsCreateRequest<'a> {
 }
 /// Request builder for `clients.delete` (`DELETE /clients/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsDeleteRequest);
-impl<'a> ClientsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ClientsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("clients.delete", "id", &self.id)?;
@@ -224,16 +263,16 @@ impl<'a> ClientsDeleteRequest<'a> {
 }
 /// Request builder for `clients.get` (`GET /clients/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsGetRequest);
-impl<'a> ClientsGetRequest<'a> {
+impl<'a, C: crate::Mode> ClientsGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -246,23 +285,39 @@ impl<'a> ClientsGetRequest<'a> {
         self.include_fields = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Client, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Client, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("clients.get", "id", &self.id)?;
@@ -281,9 +336,9 @@ impl<'a> ClientsGetRequest<'a> {
 }
 /// Request builder for `clients.list` (`GET /clients`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     app_type: Option<String>,
     external_client_id: Option<String>,
     fields: Option<String>,
@@ -299,7 +354,7 @@ pub struct ClientsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsListRequest);
-impl<'a> ClientsListRequest<'a> {
+impl<'a, C: crate::Mode> ClientsListRequest<'a, C> {
     /// Sets the `app_type` query parameter.
     #[inline]
     pub fn app_type(mut self, value: impl Into<String>) -> Self {
@@ -372,18 +427,37 @@ impl<'a> ClientsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetClientsResponse, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetClientsResponse, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetClientsResponse>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -391,7 +465,7 @@ impl<'a> ClientsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -416,13 +490,99 @@ impl<'a> ClientsListRequest<'a> {
         crate::runtime::send_json("clients.list", client, options, build)
     }
 }
-impl<'a> ClientsListRequest<'a> {
+impl<'a, C: crate::Mode> ClientsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Client> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Client>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.offset_walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Client>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "clients.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetClientsResponse,
+        ) -> Result<crate::pagination::Page<crate::types::Client>, crate::Error> {
+            match answer {
+                crate::types::GetClientsResponse::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::GetClientsResponse::ListClientsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.clients.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::GetClientsResponse::ListClientsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.clients.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetClientsResponse::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
+    pub fn checkpoint_pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::Client>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.checkpoint_walk())
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Client> {
+        let mode = self.client;
+        let pages = if self.page.is_some() {
+            self.offset_walk()
+        } else {
+            self.checkpoint_walk()
+        };
+        crate::Mode::stream(mode, crate::pagination::items(pages))
+    }
+    /// The offset walk, as a stream whatever the client.
+    #[inline]
+    fn offset_walk(self) -> crate::pagination::Pages<'a, crate::types::Client> {
         #[allow(dead_code)]
         const OPERATION: &str = "clients.list";
         #[inline]
@@ -471,73 +631,22 @@ impl<'a> ClientsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
+    /// The checkpoint walk, as a stream whatever the client.
     #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Client>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "clients.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::GetClientsResponse,
-        ) -> Result<crate::pagination::Page<crate::types::Client>, crate::Error> {
-            match answer {
-                crate::types::GetClientsResponse::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::GetClientsResponse::ListClientsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.clients.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::GetClientsResponse::ListClientsPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.clients.unwrap_or_default(),
-                            None,
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::GetClientsResponse::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
-    #[inline]
-    pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, crate::types::Client> {
+    fn checkpoint_walk(self) -> crate::pagination::Pages<'a, crate::types::Client> {
         #[allow(dead_code)]
         const OPERATION: &str = "clients.list";
         #[inline]
@@ -593,33 +702,22 @@ impl<'a> ClientsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
-    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
-    /// set with `.page(..)`, if one is.
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Client> {
-        if self.page.is_some() {
-            crate::pagination::items(self.pages())
-        } else {
-            crate::pagination::items(self.checkpoint_pages())
-        }
-    }
 }
 /// Request builder for `clients.preview_cimd_metadata` (`POST /clients/cimd/preview`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsPreviewCimdMetadataRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsPreviewCimdMetadataRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::RegisterCimdClientRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsPreviewCimdMetadataRequest);
-impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
+impl<'a, C: crate::Mode> ClientsPreviewCimdMetadataRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -629,18 +727,40 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::PreviewCimdMetadataResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::PreviewCimdMetadataResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::PreviewCimdMetadataResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -648,7 +768,7 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -670,14 +790,14 @@ impl<'a> ClientsPreviewCimdMetadataRequest<'a> {
 }
 /// Request builder for `clients.register_cimd_client` (`POST /clients/cimd/register`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsRegisterCimdClientRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsRegisterCimdClientRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::RegisterCimdClientRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsRegisterCimdClientRequest);
-impl<'a> ClientsRegisterCimdClientRequest<'a> {
+impl<'a, C: crate::Mode> ClientsRegisterCimdClientRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -687,18 +807,40 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::RegisterCimdClientResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::RegisterCimdClientResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::RegisterCimdClientResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -706,7 +848,7 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -723,31 +865,47 @@ impl<'a> ClientsRegisterCimdClientRequest<'a> {
 }
 /// Request builder for `clients.rotate_secret` (`POST /clients/{id}/rotate-secret`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsRotateSecretRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsRotateSecretRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsRotateSecretRequest);
-impl<'a> ClientsRotateSecretRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ClientsRotateSecretRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Client, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Client, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("clients.rotate_secret", "id", &self.id)?;
@@ -758,15 +916,15 @@ impl<'a> ClientsRotateSecretRequest<'a> {
 }
 /// Request builder for `clients.update` (`PATCH /clients/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateClientRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsUpdateRequest);
-impl<'a> ClientsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ClientsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -776,23 +934,39 @@ impl<'a> ClientsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Client, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Client, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Client>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("clients.update", "id", &self.id)?;
@@ -809,17 +983,17 @@ impl<'a> ClientsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.clients().connections()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientsConnections<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ClientsConnections<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ClientsConnections<'a> {
+crate::mode::accessor!(ClientsConnections);
+impl<'a, C: crate::Mode> ClientsConnections<'a, C> {
     /** `GET /clients/{id}/connections`
 
  Scopes: `read:client_summary`, `read:clients`, `read:connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/clients/get-client-connections)*/
-    pub fn get(&self, id: impl Into<String>) -> ClientsConnectionsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ClientsConnectionsGetRequest<'a, C> {
         ClientsConnectionsGetRequest {
             client: self.client,
             id: id.into(),
@@ -834,9 +1008,9 @@ impl<'a> ClientsConnections<'a> {
 }
 /// Request builder for `clients.connections.get` (`GET /clients/{id}/connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsConnectionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsConnectionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     fields: Option<String>,
     from: Option<String>,
@@ -846,7 +1020,7 @@ pub struct ClientsConnectionsGetRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsConnectionsGetRequest);
-impl<'a> ClientsConnectionsGetRequest<'a> {
+impl<'a, C: crate::Mode> ClientsConnectionsGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -880,18 +1054,40 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListClientConnectionsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListClientConnectionsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListClientConnectionsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -899,7 +1095,7 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("clients.connections.get", "id", &self.id)?;
@@ -919,10 +1115,65 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
         crate::runtime::send_json("clients.connections.get", client, options, build)
     }
 }
-impl<'a> ClientsConnectionsGetRequest<'a> {
+impl<'a, C: crate::Mode> ClientsConnectionsGetRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ConnectionForList>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ConnectionForList>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "clients.connections.get";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListClientConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectionForList>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.connections.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ConnectionForList> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
         #[allow(dead_code)]
         const OPERATION: &str = "clients.connections.get";
         #[inline]
@@ -956,58 +1207,18 @@ impl<'a> ClientsConnectionsGetRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ConnectionForList>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "clients.connections.get";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListClientConnectionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ConnectionForList>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.connections.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectionForList> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.clients().credentials()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientsCredentials<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ClientsCredentials<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ClientsCredentials<'a> {
+crate::mode::accessor!(ClientsCredentials);
+impl<'a, C: crate::Mode> ClientsCredentials<'a, C> {
     /** `POST /clients/{client_id}/credentials`
 
  Scopes: `create:client_credentials`. Lifecycle: GA.
@@ -1016,7 +1227,7 @@ impl<'a> ClientsCredentials<'a> {
     pub fn create(
         &self,
         client_id: impl Into<String>,
-    ) -> ClientsCredentialsCreateRequest<'a> {
+    ) -> ClientsCredentialsCreateRequest<'a, C> {
         ClientsCredentialsCreateRequest {
             client: self.client,
             client_id: client_id.into(),
@@ -1033,7 +1244,7 @@ impl<'a> ClientsCredentials<'a> {
         &self,
         client_id: impl Into<String>,
         credential_id: impl Into<String>,
-    ) -> ClientsCredentialsDeleteRequest<'a> {
+    ) -> ClientsCredentialsDeleteRequest<'a, C> {
         ClientsCredentialsDeleteRequest {
             client: self.client,
             client_id: client_id.into(),
@@ -1050,7 +1261,7 @@ impl<'a> ClientsCredentials<'a> {
         &self,
         client_id: impl Into<String>,
         credential_id: impl Into<String>,
-    ) -> ClientsCredentialsGetRequest<'a> {
+    ) -> ClientsCredentialsGetRequest<'a, C> {
         ClientsCredentialsGetRequest {
             client: self.client,
             client_id: client_id.into(),
@@ -1066,7 +1277,7 @@ impl<'a> ClientsCredentials<'a> {
     pub fn list(
         &self,
         client_id: impl Into<String>,
-    ) -> ClientsCredentialsListRequest<'a> {
+    ) -> ClientsCredentialsListRequest<'a, C> {
         ClientsCredentialsListRequest {
             client: self.client,
             client_id: client_id.into(),
@@ -1082,7 +1293,7 @@ impl<'a> ClientsCredentials<'a> {
         &self,
         client_id: impl Into<String>,
         credential_id: impl Into<String>,
-    ) -> ClientsCredentialsUpdateRequest<'a> {
+    ) -> ClientsCredentialsUpdateRequest<'a, C> {
         ClientsCredentialsUpdateRequest {
             client: self.client,
             client_id: client_id.into(),
@@ -1094,15 +1305,15 @@ impl<'a> ClientsCredentials<'a> {
 }
 /// Request builder for `clients.credentials.create` (`POST /clients/{client_id}/credentials`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsCredentialsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsCredentialsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     client_id: String,
     body: Option<crate::types::PostClientCredentialRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsCredentialsCreateRequest);
-impl<'a> ClientsCredentialsCreateRequest<'a> {
+impl<'a, C: crate::Mode> ClientsCredentialsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1112,23 +1323,42 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ClientCredential, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ClientCredential, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ClientCredential>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::ClientCredential>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1150,30 +1380,46 @@ impl<'a> ClientsCredentialsCreateRequest<'a> {
 }
 /// Request builder for `clients.credentials.delete` (`DELETE /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsCredentialsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsCredentialsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     client_id: String,
     credential_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsCredentialsDeleteRequest);
-impl<'a> ClientsCredentialsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ClientsCredentialsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1200,32 +1446,51 @@ impl<'a> ClientsCredentialsDeleteRequest<'a> {
 }
 /// Request builder for `clients.credentials.get` (`GET /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsCredentialsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsCredentialsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     client_id: String,
     credential_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsCredentialsGetRequest);
-impl<'a> ClientsCredentialsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ClientsCredentialsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ClientCredential, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ClientCredential, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ClientCredential>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::ClientCredential>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1252,26 +1517,48 @@ impl<'a> ClientsCredentialsGetRequest<'a> {
 }
 /// Request builder for `clients.credentials.list` (`GET /clients/{client_id}/credentials`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsCredentialsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsCredentialsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     client_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsCredentialsListRequest);
-impl<'a> ClientsCredentialsListRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ClientsCredentialsListRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::std::vec::Vec<crate::types::ClientCredential>, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::std::vec::Vec<crate::types::ClientCredential>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<::std::vec::Vec<crate::types::ClientCredential>>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1279,7 +1566,7 @@ impl<'a> ClientsCredentialsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1294,16 +1581,16 @@ impl<'a> ClientsCredentialsListRequest<'a> {
 }
 /// Request builder for `clients.credentials.update` (`PATCH /clients/{client_id}/credentials/{credential_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ClientsCredentialsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ClientsCredentialsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     client_id: String,
     credential_id: String,
     body: Option<crate::types::PatchClientCredentialRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ClientsCredentialsUpdateRequest);
-impl<'a> ClientsCredentialsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ClientsCredentialsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1313,23 +1600,42 @@ impl<'a> ClientsCredentialsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ClientCredential, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ClientCredential, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ClientCredential>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::ClientCredential>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

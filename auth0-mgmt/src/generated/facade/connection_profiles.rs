@@ -7,18 +7,27 @@ impl crate::Client {
         ConnectionProfiles { client: self }
     }
 }
-/// Operations reached by `client.connection_profiles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ConnectionProfiles<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `connection_profiles` resource.
+    pub fn connection_profiles(
+        &self,
+    ) -> ConnectionProfiles<'_, crate::blocking::Client> {
+        ConnectionProfiles { client: self }
+    }
 }
-impl<'a> ConnectionProfiles<'a> {
+/// Operations reached by `client.connection_profiles()`.
+pub struct ConnectionProfiles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(ConnectionProfiles);
+impl<'a, C: crate::Mode> ConnectionProfiles<'a, C> {
     /** `POST /connection-profiles`
 
  Scopes: `create:connection_profiles`. Lifecycle: not stated.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connection-profiles/post-connection-profiles)*/
-    pub fn create(&self) -> ConnectionProfilesCreateRequest<'a> {
+    pub fn create(&self) -> ConnectionProfilesCreateRequest<'a, C> {
         ConnectionProfilesCreateRequest {
             client: self.client,
             body: None,
@@ -30,7 +39,10 @@ impl<'a> ConnectionProfiles<'a> {
  Scopes: `delete:connection_profiles`. Lifecycle: not stated.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connection-profiles/delete-connection-profiles-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> ConnectionProfilesDeleteRequest<'a> {
+    pub fn delete(
+        &self,
+        id: impl Into<String>,
+    ) -> ConnectionProfilesDeleteRequest<'a, C> {
         ConnectionProfilesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +54,7 @@ impl<'a> ConnectionProfiles<'a> {
  Scopes: `read:connection_profiles`. Lifecycle: not stated.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connection-profiles/get-connection-profiles-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> ConnectionProfilesGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ConnectionProfilesGetRequest<'a, C> {
         ConnectionProfilesGetRequest {
             client: self.client,
             id: id.into(),
@@ -57,7 +69,7 @@ impl<'a> ConnectionProfiles<'a> {
     pub fn get_template(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionProfilesGetTemplateRequest<'a> {
+    ) -> ConnectionProfilesGetTemplateRequest<'a, C> {
         ConnectionProfilesGetTemplateRequest {
             client: self.client,
             id: id.into(),
@@ -69,7 +81,7 @@ impl<'a> ConnectionProfiles<'a> {
  Scopes: `read:connection_profiles`. Lifecycle: not stated.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connection-profiles/get-connection-profiles)*/
-    pub fn list(&self) -> ConnectionProfilesListRequest<'a> {
+    pub fn list(&self) -> ConnectionProfilesListRequest<'a, C> {
         ConnectionProfilesListRequest {
             client: self.client,
             from: None,
@@ -82,7 +94,7 @@ impl<'a> ConnectionProfiles<'a> {
  Scopes: `read:connection_profiles`. Lifecycle: not stated.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connection-profiles/get-connection-profile-templates)*/
-    pub fn list_templates(&self) -> ConnectionProfilesListTemplatesRequest<'a> {
+    pub fn list_templates(&self) -> ConnectionProfilesListTemplatesRequest<'a, C> {
         ConnectionProfilesListTemplatesRequest {
             client: self.client,
             options: Default::default(),
@@ -93,7 +105,10 @@ impl<'a> ConnectionProfiles<'a> {
  Scopes: `update:connection_profiles`. Lifecycle: not stated.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connection-profiles/patch-connection-profiles-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> ConnectionProfilesUpdateRequest<'a> {
+    pub fn update(
+        &self,
+        id: impl Into<String>,
+    ) -> ConnectionProfilesUpdateRequest<'a, C> {
         ConnectionProfilesUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -104,14 +119,14 @@ impl<'a> ConnectionProfiles<'a> {
 }
 /// Request builder for `connection_profiles.create` (`POST /connection-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionProfilesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionProfilesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateConnectionProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionProfilesCreateRequest);
-impl<'a> ConnectionProfilesCreateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionProfilesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -121,18 +136,37 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ConnectionProfile, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ConnectionProfile, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ConnectionProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -140,7 +174,7 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -157,29 +191,45 @@ impl<'a> ConnectionProfilesCreateRequest<'a> {
 }
 /// Request builder for `connection_profiles.delete` (`DELETE /connection-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionProfilesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionProfilesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionProfilesDeleteRequest);
-impl<'a> ConnectionProfilesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionProfilesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connection_profiles.delete", "id", &self.id)?;
@@ -190,26 +240,45 @@ impl<'a> ConnectionProfilesDeleteRequest<'a> {
 }
 /// Request builder for `connection_profiles.get` (`GET /connection-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionProfilesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionProfilesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionProfilesGetRequest);
-impl<'a> ConnectionProfilesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionProfilesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ConnectionProfile, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ConnectionProfile, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ConnectionProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -217,7 +286,7 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connection_profiles.get", "id", &self.id)?;
@@ -228,26 +297,45 @@ impl<'a> ConnectionProfilesGetRequest<'a> {
 }
 /// Request builder for `connection_profiles.get_template` (`GET /connection-profiles/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionProfilesGetTemplateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionProfilesGetTemplateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionProfilesGetTemplateRequest);
-impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionProfilesGetTemplateRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ConnectionProfileTemplateItem, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ConnectionProfileTemplateItem, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ConnectionProfileTemplateItem>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -255,7 +343,7 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -275,15 +363,15 @@ impl<'a> ConnectionProfilesGetTemplateRequest<'a> {
 }
 /// Request builder for `connection_profiles.list` (`GET /connection-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionProfilesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionProfilesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionProfilesListRequest);
-impl<'a> ConnectionProfilesListRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionProfilesListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -296,21 +384,42 @@ impl<'a> ConnectionProfilesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListConnectionProfilesPaginatedResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListConnectionProfilesPaginatedResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListConnectionProfilesPaginatedResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -320,7 +429,7 @@ impl<'a> ConnectionProfilesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_connection_profiles(self.from.as_deref(), self.take))
@@ -328,10 +437,65 @@ impl<'a> ConnectionProfilesListRequest<'a> {
         crate::runtime::send_json("connection_profiles.list", client, options, build)
     }
 }
-impl<'a> ConnectionProfilesListRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionProfilesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionProfile> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ConnectionProfile>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ConnectionProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "connection_profiles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListConnectionProfilesPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectionProfile>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.connection_profiles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ConnectionProfile> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ConnectionProfile> {
         #[allow(dead_code)]
         const OPERATION: &str = "connection_profiles.list";
         #[inline]
@@ -365,76 +529,57 @@ impl<'a> ConnectionProfilesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ConnectionProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "connection_profiles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListConnectionProfilesPaginatedResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ConnectionProfile>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.connection_profiles.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectionProfile> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `connection_profiles.list_templates` (`GET /connection-profiles/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionProfilesListTemplatesRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionProfilesListTemplatesRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionProfilesListTemplatesRequest);
-impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionProfilesListTemplatesRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListConnectionProfileTemplateResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListConnectionProfileTemplateResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListConnectionProfileTemplateResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -444,7 +589,7 @@ impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_connection_profile_templates())
@@ -459,15 +604,15 @@ impl<'a> ConnectionProfilesListTemplatesRequest<'a> {
 }
 /// Request builder for `connection_profiles.update` (`PATCH /connection-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionProfilesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionProfilesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateConnectionProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionProfilesUpdateRequest);
-impl<'a> ConnectionProfilesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionProfilesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -477,18 +622,37 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ConnectionProfile, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ConnectionProfile, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ConnectionProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -496,7 +660,7 @@ impl<'a> ConnectionProfilesUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connection_profiles.update", "id", &self.id)?;

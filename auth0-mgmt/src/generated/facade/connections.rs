@@ -7,38 +7,45 @@ impl crate::Client {
         Connections { client: self }
     }
 }
-/// Operations reached by `client.connections()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Connections<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `connections` resource.
+    pub fn connections(&self) -> Connections<'_, crate::blocking::Client> {
+        Connections { client: self }
+    }
 }
-impl<'a> Connections<'a> {
+/// Operations reached by `client.connections()`.
+pub struct Connections<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Connections);
+impl<'a, C: crate::Mode> Connections<'a, C> {
     /// The `clients` sub-resource.
-    pub fn clients(&self) -> ConnectionsClients<'a> {
+    pub fn clients(&self) -> ConnectionsClients<'a, C> {
         ConnectionsClients {
             client: self.client,
         }
     }
     /// The `directory_provisioning` sub-resource.
-    pub fn directory_provisioning(&self) -> ConnectionsDirectoryProvisioning<'a> {
+    pub fn directory_provisioning(&self) -> ConnectionsDirectoryProvisioning<'a, C> {
         ConnectionsDirectoryProvisioning {
             client: self.client,
         }
     }
     /// The `keys` sub-resource.
-    pub fn keys(&self) -> ConnectionsKeys<'a> {
+    pub fn keys(&self) -> ConnectionsKeys<'a, C> {
         ConnectionsKeys {
             client: self.client,
         }
     }
     /// The `scim_configuration` sub-resource.
-    pub fn scim_configuration(&self) -> ConnectionsScimConfiguration<'a> {
+    pub fn scim_configuration(&self) -> ConnectionsScimConfiguration<'a, C> {
         ConnectionsScimConfiguration {
             client: self.client,
         }
     }
     /// The `users` sub-resource.
-    pub fn users(&self) -> ConnectionsUsers<'a> {
+    pub fn users(&self) -> ConnectionsUsers<'a, C> {
         ConnectionsUsers {
             client: self.client,
         }
@@ -51,7 +58,7 @@ impl<'a> Connections<'a> {
     pub fn check_status(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsCheckStatusRequest<'a> {
+    ) -> ConnectionsCheckStatusRequest<'a, C> {
         ConnectionsCheckStatusRequest {
             client: self.client,
             id: id.into(),
@@ -63,7 +70,7 @@ impl<'a> Connections<'a> {
  Scopes: `create:connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections/post-connections)*/
-    pub fn create(&self) -> ConnectionsCreateRequest<'a> {
+    pub fn create(&self) -> ConnectionsCreateRequest<'a, C> {
         ConnectionsCreateRequest {
             client: self.client,
             body: None,
@@ -75,7 +82,7 @@ impl<'a> Connections<'a> {
  Scopes: `delete:connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections/delete-connections-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> ConnectionsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> ConnectionsDeleteRequest<'a, C> {
         ConnectionsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -87,7 +94,7 @@ impl<'a> Connections<'a> {
  Scopes: `read:connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections/get-connections-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> ConnectionsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ConnectionsGetRequest<'a, C> {
         ConnectionsGetRequest {
             client: self.client,
             id: id.into(),
@@ -101,7 +108,7 @@ impl<'a> Connections<'a> {
  Scopes: `read:connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections/get-connections)*/
-    pub fn list(&self) -> ConnectionsListRequest<'a> {
+    pub fn list(&self) -> ConnectionsListRequest<'a, C> {
         ConnectionsListRequest {
             client: self.client,
             fields: None,
@@ -121,7 +128,7 @@ impl<'a> Connections<'a> {
  Scopes: `update:connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections/patch-connections-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> ConnectionsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> ConnectionsUpdateRequest<'a, C> {
         ConnectionsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -132,31 +139,47 @@ impl<'a> Connections<'a> {
 }
 /// Request builder for `connections.check_status` (`GET /connections/{id}/status`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsCheckStatusRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsCheckStatusRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsCheckStatusRequest);
-impl<'a> ConnectionsCheckStatusRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionsCheckStatusRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.check_status", "id", &self.id)?;
@@ -167,14 +190,14 @@ impl<'a> ConnectionsCheckStatusRequest<'a> {
 }
 /// Request builder for `connections.create` (`POST /connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsCreateRequest);
-impl<'a> ConnectionsCreateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -184,18 +207,37 @@ impl<'a> ConnectionsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetConnectionResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetConnectionResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetConnectionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -203,7 +245,7 @@ impl<'a> ConnectionsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -220,31 +262,47 @@ impl<'a> ConnectionsCreateRequest<'a> {
 }
 /// Request builder for `connections.delete` (`DELETE /connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsDeleteRequest);
-impl<'a> ConnectionsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.delete", "id", &self.id)?;
@@ -255,16 +313,16 @@ impl<'a> ConnectionsDeleteRequest<'a> {
 }
 /// Request builder for `connections.get` (`GET /connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsGetRequest);
-impl<'a> ConnectionsGetRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -277,18 +335,37 @@ impl<'a> ConnectionsGetRequest<'a> {
         self.include_fields = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetConnectionResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetConnectionResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetConnectionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -296,7 +373,7 @@ impl<'a> ConnectionsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.get", "id", &self.id)?;
@@ -315,9 +392,9 @@ impl<'a> ConnectionsGetRequest<'a> {
 }
 /// Request builder for `connections.list` (`GET /connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     fields: Option<String>,
     from: Option<String>,
     include_fields: Option<bool>,
@@ -330,7 +407,7 @@ pub struct ConnectionsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsListRequest);
-impl<'a> ConnectionsListRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsListRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -388,18 +465,37 @@ impl<'a> ConnectionsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListConnectionsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListConnectionsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListConnectionsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -407,7 +503,7 @@ impl<'a> ConnectionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -429,13 +525,109 @@ impl<'a> ConnectionsListRequest<'a> {
         crate::runtime::send_json("connections.list", client, options, build)
     }
 }
-impl<'a> ConnectionsListRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ConnectionForList>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.offset_walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ConnectionForList>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "connections.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectionForList>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListConnectionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListConnectionsResponseContent::ListConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListConnectionsResponseContent::ListConnectionsCheckpointPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListConnectionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
+    pub fn checkpoint_pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ConnectionForList>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.checkpoint_walk())
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ConnectionForList> {
+        let mode = self.client;
+        let pages = if self.page.is_some() {
+            self.offset_walk()
+        } else {
+            self.checkpoint_walk()
+        };
+        crate::Mode::stream(mode, crate::pagination::items(pages))
+    }
+    /// The offset walk, as a stream whatever the client.
+    #[inline]
+    fn offset_walk(
+        self,
+    ) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
         #[allow(dead_code)]
         const OPERATION: &str = "connections.list";
         #[inline]
@@ -487,79 +679,22 @@ impl<'a> ConnectionsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
+    /// The checkpoint walk, as a stream whatever the client.
     #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ConnectionForList>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "connections.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListConnectionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ConnectionForList>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListConnectionsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListConnectionsResponseContent::ListConnectionsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.connections.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListConnectionsResponseContent::ListConnectionsCheckpointPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.connections.unwrap_or_default(),
-                            None,
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::ListConnectionsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
-    #[inline]
-    pub fn checkpoint_pages(
+    fn checkpoint_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ConnectionForList> {
         #[allow(dead_code)]
@@ -620,34 +755,23 @@ impl<'a> ConnectionsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
-    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
-    /// set with `.page(..)`, if one is.
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectionForList> {
-        if self.page.is_some() {
-            crate::pagination::items(self.pages())
-        } else {
-            crate::pagination::items(self.checkpoint_pages())
-        }
-    }
 }
 /// Request builder for `connections.update` (`PATCH /connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsUpdateRequest);
-impl<'a> ConnectionsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -657,18 +781,37 @@ impl<'a> ConnectionsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetConnectionResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetConnectionResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetConnectionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -676,7 +819,7 @@ impl<'a> ConnectionsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.update", "id", &self.id)?;
@@ -693,17 +836,17 @@ impl<'a> ConnectionsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.connections().clients()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ConnectionsClients<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ConnectionsClients<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ConnectionsClients<'a> {
+crate::mode::accessor!(ConnectionsClients);
+impl<'a, C: crate::Mode> ConnectionsClients<'a, C> {
     /** `GET /connections/{id}/clients`
 
  Scopes: `read:connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections/get-connection-clients)*/
-    pub fn get(&self, id: impl Into<String>) -> ConnectionsClientsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ConnectionsClientsGetRequest<'a, C> {
         ConnectionsClientsGetRequest {
             client: self.client,
             id: id.into(),
@@ -717,7 +860,10 @@ impl<'a> ConnectionsClients<'a> {
  Scopes: `update:connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections/patch-clients)*/
-    pub fn update(&self, id: impl Into<String>) -> ConnectionsClientsUpdateRequest<'a> {
+    pub fn update(
+        &self,
+        id: impl Into<String>,
+    ) -> ConnectionsClientsUpdateRequest<'a, C> {
         ConnectionsClientsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -728,16 +874,16 @@ impl<'a> ConnectionsClients<'a> {
 }
 /// Request builder for `connections.clients.get` (`GET /connections/{id}/clients`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsClientsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsClientsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsClientsGetRequest);
-impl<'a> ConnectionsClientsGetRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsClientsGetRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -750,21 +896,42 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetConnectionEnabledClientsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetConnectionEnabledClientsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetConnectionEnabledClientsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -772,7 +939,7 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.clients.get", "id", &self.id)?;
@@ -785,12 +952,65 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
         crate::runtime::send_json("connections.clients.get", client, options, build)
     }
 }
-impl<'a> ConnectionsClientsGetRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsClientsGetRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::SessionClientMetadata> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::SessionClientMetadata>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::SessionClientMetadata>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "connections.clients.get";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetConnectionEnabledClientsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::SessionClientMetadata>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.clients.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::SessionClientMetadata> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::SessionClientMetadata> {
         #[allow(dead_code)]
         const OPERATION: &str = "connections.clients.get";
         #[inline]
@@ -824,65 +1044,23 @@ impl<'a> ConnectionsClientsGetRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::SessionClientMetadata>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "connections.clients.get";
-        #[inline]
-        fn extract(
-            answer: crate::types::GetConnectionEnabledClientsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::SessionClientMetadata>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.clients.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::SessionClientMetadata> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `connections.clients.update` (`PATCH /connections/{id}/clients`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsClientsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsClientsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateEnabledClientConnectionsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsClientsUpdateRequest);
-impl<'a> ConnectionsClientsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsClientsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -892,21 +1070,37 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.clients.update", "id", &self.id)?;
@@ -923,15 +1117,15 @@ impl<'a> ConnectionsClientsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.connections().directory_provisioning()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ConnectionsDirectoryProvisioning<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ConnectionsDirectoryProvisioning<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ConnectionsDirectoryProvisioning<'a> {
+crate::mode::accessor!(ConnectionsDirectoryProvisioning);
+impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioning<'a, C> {
     /// The `synchronizations` sub-resource.
     pub fn synchronizations(
         &self,
-    ) -> ConnectionsDirectoryProvisioningSynchronizations<'a> {
+    ) -> ConnectionsDirectoryProvisioningSynchronizations<'a, C> {
         ConnectionsDirectoryProvisioningSynchronizations {
             client: self.client,
         }
@@ -944,7 +1138,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsDirectoryProvisioningCreateRequest<'a> {
+    ) -> ConnectionsDirectoryProvisioningCreateRequest<'a, C> {
         ConnectionsDirectoryProvisioningCreateRequest {
             client: self.client,
             id: id.into(),
@@ -960,7 +1154,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
+    ) -> ConnectionsDirectoryProvisioningDeleteRequest<'a, C> {
         ConnectionsDirectoryProvisioningDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -975,7 +1169,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
     pub fn get(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsDirectoryProvisioningGetRequest<'a> {
+    ) -> ConnectionsDirectoryProvisioningGetRequest<'a, C> {
         ConnectionsDirectoryProvisioningGetRequest {
             client: self.client,
             id: id.into(),
@@ -990,7 +1184,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
     pub fn get_default_mapping(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
+    ) -> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a, C> {
         ConnectionsDirectoryProvisioningGetDefaultMappingRequest {
             client: self.client,
             id: id.into(),
@@ -1002,7 +1196,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
  Scopes: `read:directory_provisionings`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections-directory-provisionings/get-connections-directory-provisionings)*/
-    pub fn list(&self) -> ConnectionsDirectoryProvisioningListRequest<'a> {
+    pub fn list(&self) -> ConnectionsDirectoryProvisioningListRequest<'a, C> {
         ConnectionsDirectoryProvisioningListRequest {
             client: self.client,
             from: None,
@@ -1018,7 +1212,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
     pub fn list_synchronized_groups(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
+    ) -> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a, C> {
         ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest {
             client: self.client,
             id: id.into(),
@@ -1035,7 +1229,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
     pub fn set(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsDirectoryProvisioningSetRequest<'a> {
+    ) -> ConnectionsDirectoryProvisioningSetRequest<'a, C> {
         ConnectionsDirectoryProvisioningSetRequest {
             client: self.client,
             id: id.into(),
@@ -1051,7 +1245,7 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
+    ) -> ConnectionsDirectoryProvisioningUpdateRequest<'a, C> {
         ConnectionsDirectoryProvisioningUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -1062,15 +1256,15 @@ impl<'a> ConnectionsDirectoryProvisioning<'a> {
 }
 /// Request builder for `connections.directory_provisioning.create` (`POST /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsDirectoryProvisioningCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsDirectoryProvisioningCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateDirectoryProvisioningRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningCreateRequest);
-impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1080,18 +1274,37 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::DirectoryProvisioning, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::DirectoryProvisioning, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::DirectoryProvisioning>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1099,7 +1312,7 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1126,29 +1339,45 @@ impl<'a> ConnectionsDirectoryProvisioningCreateRequest<'a> {
 }
 /// Request builder for `connections.directory_provisioning.delete` (`DELETE /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsDirectoryProvisioningDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsDirectoryProvisioningDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningDeleteRequest);
-impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1168,26 +1397,45 @@ impl<'a> ConnectionsDirectoryProvisioningDeleteRequest<'a> {
 }
 /// Request builder for `connections.directory_provisioning.get` (`GET /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsDirectoryProvisioningGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsDirectoryProvisioningGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningGetRequest);
-impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::DirectoryProvisioning, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::DirectoryProvisioning, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::DirectoryProvisioning>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1195,7 +1443,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1215,31 +1463,58 @@ impl<'a> ConnectionsDirectoryProvisioningGetRequest<'a> {
 }
 /// Request builder for `connections.directory_provisioning.get_default_mapping` (`GET /connections/{id}/directory-provisioning/default-mapping`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsDirectoryProvisioningGetDefaultMappingRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(
     ConnectionsDirectoryProvisioningGetDefaultMappingRequest
 );
-impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<
+    'a,
+    C: crate::Mode,
+> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetDirectoryProvisioningDefaultMappingResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetDirectoryProvisioningDefaultMappingResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetDirectoryProvisioningDefaultMappingResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1249,7 +1524,7 @@ impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1269,15 +1544,15 @@ impl<'a> ConnectionsDirectoryProvisioningGetDefaultMappingRequest<'a> {
 }
 /// Request builder for `connections.directory_provisioning.list` (`GET /connections-directory-provisionings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsDirectoryProvisioningListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsDirectoryProvisioningListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningListRequest);
-impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1290,21 +1565,42 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListDirectoryProvisioningsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListDirectoryProvisioningsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListDirectoryProvisioningsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1312,7 +1608,7 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -1332,12 +1628,65 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
         )
     }
 }
-impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::DirectoryProvisioning> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::DirectoryProvisioning>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::DirectoryProvisioning>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "connections.directory_provisioning.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListDirectoryProvisioningsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::DirectoryProvisioning>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.directory_provisionings.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::DirectoryProvisioning> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::DirectoryProvisioning> {
         #[allow(dead_code)]
         const OPERATION: &str = "connections.directory_provisioning.list";
         #[inline]
@@ -1371,59 +1720,20 @@ impl<'a> ConnectionsDirectoryProvisioningListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::DirectoryProvisioning>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "connections.directory_provisioning.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListDirectoryProvisioningsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::DirectoryProvisioning>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.directory_provisionings.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::DirectoryProvisioning> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `connections.directory_provisioning.list_synchronized_groups` (`GET /connections/{id}/directory-provisioning/synchronized-groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     take: Option<i64>,
@@ -1432,7 +1742,10 @@ pub struct ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
 crate::runtime::request_options!(
     ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest
 );
-impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
+impl<
+    'a,
+    C: crate::Mode,
+> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1445,21 +1758,40 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListSynchronizedGroupsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListSynchronizedGroupsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListSynchronizedGroupsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1467,7 +1799,7 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1489,10 +1821,65 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
         )
     }
 }
-impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
+impl<
+    'a,
+    C: crate::Mode,
+> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::CredentialId> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::CredentialId>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::CredentialId>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "connections.directory_provisioning.list_synchronized_groups";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListSynchronizedGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::CredentialId>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::CredentialId> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::CredentialId> {
         #[allow(dead_code)]
         const OPERATION: &str = "connections.directory_provisioning.list_synchronized_groups";
         #[inline]
@@ -1523,60 +1910,23 @@ impl<'a> ConnectionsDirectoryProvisioningListSynchronizedGroupsRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::CredentialId>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "connections.directory_provisioning.list_synchronized_groups";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListSynchronizedGroupsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::CredentialId>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.groups.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::CredentialId> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `connections.directory_provisioning.set` (`PUT /connections/{id}/directory-provisioning/synchronized-groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsDirectoryProvisioningSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsDirectoryProvisioningSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::ReplaceSynchronizedGroupsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningSetRequest);
-impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1586,21 +1936,37 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1627,15 +1993,15 @@ impl<'a> ConnectionsDirectoryProvisioningSetRequest<'a> {
 }
 /// Request builder for `connections.directory_provisioning.update` (`PATCH /connections/{id}/directory-provisioning`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsDirectoryProvisioningUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsDirectoryProvisioningUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateDirectoryProvisioningRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsDirectoryProvisioningUpdateRequest);
-impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1645,18 +2011,37 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::DirectoryProvisioning, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::DirectoryProvisioning, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::DirectoryProvisioning>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1664,7 +2049,7 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1690,11 +2075,11 @@ impl<'a> ConnectionsDirectoryProvisioningUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.connections().directory_provisioning().synchronizations()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ConnectionsDirectoryProvisioningSynchronizations<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ConnectionsDirectoryProvisioningSynchronizations<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ConnectionsDirectoryProvisioningSynchronizations<'a> {
+crate::mode::accessor!(ConnectionsDirectoryProvisioningSynchronizations);
+impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningSynchronizations<'a, C> {
     /** `POST /connections/{id}/directory-provisioning/synchronizations`
 
  Scopes: `create:directory_provisionings`. Lifecycle: GA.
@@ -1703,7 +2088,7 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizations<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
+    ) -> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a, C> {
         ConnectionsDirectoryProvisioningSynchronizationsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -1713,31 +2098,58 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizations<'a> {
 }
 /// Request builder for `connections.directory_provisioning.synchronizations.create` (`POST /connections/{id}/directory-provisioning/synchronizations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(
     ConnectionsDirectoryProvisioningSynchronizationsCreateRequest
 );
-impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<
+    'a,
+    C: crate::Mode,
+> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::CreateDirectorySynchronizationResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreateDirectorySynchronizationResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::CreateDirectorySynchronizationResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1747,7 +2159,7 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1766,17 +2178,17 @@ impl<'a> ConnectionsDirectoryProvisioningSynchronizationsCreateRequest<'a> {
     }
 }
 /// Operations reached by `client.connections().keys()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ConnectionsKeys<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ConnectionsKeys<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ConnectionsKeys<'a> {
+crate::mode::accessor!(ConnectionsKeys);
+impl<'a, C: crate::Mode> ConnectionsKeys<'a, C> {
     /** `POST /connections/{id}/keys`
 
  Scopes: `create:connections_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections/post-keys)*/
-    pub fn create(&self, id: impl Into<String>) -> ConnectionsKeysCreateRequest<'a> {
+    pub fn create(&self, id: impl Into<String>) -> ConnectionsKeysCreateRequest<'a, C> {
         ConnectionsKeysCreateRequest {
             client: self.client,
             id: id.into(),
@@ -1789,7 +2201,7 @@ impl<'a> ConnectionsKeys<'a> {
  Scopes: `read:connections_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections/get-keys)*/
-    pub fn get(&self, id: impl Into<String>) -> ConnectionsKeysGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ConnectionsKeysGetRequest<'a, C> {
         ConnectionsKeysGetRequest {
             client: self.client,
             id: id.into(),
@@ -1801,7 +2213,7 @@ impl<'a> ConnectionsKeys<'a> {
  Scopes: `create:connections_keys`, `update:connections_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections/post-rotate)*/
-    pub fn rotate(&self, id: impl Into<String>) -> ConnectionsKeysRotateRequest<'a> {
+    pub fn rotate(&self, id: impl Into<String>) -> ConnectionsKeysRotateRequest<'a, C> {
         ConnectionsKeysRotateRequest {
             client: self.client,
             id: id.into(),
@@ -1812,15 +2224,15 @@ impl<'a> ConnectionsKeys<'a> {
 }
 /// Request builder for `connections.keys.create` (`POST /connections/{id}/keys`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsKeysCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsKeysCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::PostConnectionKeysRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsKeysCreateRequest);
-impl<'a> ConnectionsKeysCreateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsKeysCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1830,18 +2242,40 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::PostConnectionsKeysResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::PostConnectionsKeysResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::PostConnectionsKeysResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1849,7 +2283,7 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.keys.create", "id", &self.id)?;
@@ -1867,26 +2301,45 @@ impl<'a> ConnectionsKeysCreateRequest<'a> {
 }
 /// Request builder for `connections.keys.get` (`GET /connections/{id}/keys`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsKeysGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsKeysGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsKeysGetRequest);
-impl<'a> ConnectionsKeysGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionsKeysGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::std::vec::Vec<crate::types::ConnectionKey>, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::std::vec::Vec<crate::types::ConnectionKey>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<::std::vec::Vec<crate::types::ConnectionKey>>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1894,7 +2347,7 @@ impl<'a> ConnectionsKeysGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.keys.get", "id", &self.id)?;
@@ -1905,15 +2358,15 @@ impl<'a> ConnectionsKeysGetRequest<'a> {
 }
 /// Request builder for `connections.keys.rotate` (`POST /connections/{id}/keys/rotate`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsKeysRotateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsKeysRotateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::PostConnectionKeysRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsKeysRotateRequest);
-impl<'a> ConnectionsKeysRotateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsKeysRotateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1923,18 +2376,40 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::RotateConnectionsKeysResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::RotateConnectionsKeysResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::RotateConnectionsKeysResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1942,7 +2417,7 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("connections.keys.rotate", "id", &self.id)?;
@@ -1959,13 +2434,13 @@ impl<'a> ConnectionsKeysRotateRequest<'a> {
     }
 }
 /// Operations reached by `client.connections().scim_configuration()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ConnectionsScimConfiguration<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ConnectionsScimConfiguration<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ConnectionsScimConfiguration<'a> {
+crate::mode::accessor!(ConnectionsScimConfiguration);
+impl<'a, C: crate::Mode> ConnectionsScimConfiguration<'a, C> {
     /// The `tokens` sub-resource.
-    pub fn tokens(&self) -> ConnectionsScimConfigurationTokens<'a> {
+    pub fn tokens(&self) -> ConnectionsScimConfigurationTokens<'a, C> {
         ConnectionsScimConfigurationTokens {
             client: self.client,
         }
@@ -1978,7 +2453,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsScimConfigurationCreateRequest<'a> {
+    ) -> ConnectionsScimConfigurationCreateRequest<'a, C> {
         ConnectionsScimConfigurationCreateRequest {
             client: self.client,
             id: id.into(),
@@ -1994,7 +2469,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsScimConfigurationDeleteRequest<'a> {
+    ) -> ConnectionsScimConfigurationDeleteRequest<'a, C> {
         ConnectionsScimConfigurationDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -2009,7 +2484,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
     pub fn get(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsScimConfigurationGetRequest<'a> {
+    ) -> ConnectionsScimConfigurationGetRequest<'a, C> {
         ConnectionsScimConfigurationGetRequest {
             client: self.client,
             id: id.into(),
@@ -2024,7 +2499,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
     pub fn get_default_mapping(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
+    ) -> ConnectionsScimConfigurationGetDefaultMappingRequest<'a, C> {
         ConnectionsScimConfigurationGetDefaultMappingRequest {
             client: self.client,
             id: id.into(),
@@ -2036,7 +2511,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
  Scopes: `read:scim_config`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/connections-scim-configurations/get-connections-scim-configurations)*/
-    pub fn list(&self) -> ConnectionsScimConfigurationListRequest<'a> {
+    pub fn list(&self) -> ConnectionsScimConfigurationListRequest<'a, C> {
         ConnectionsScimConfigurationListRequest {
             client: self.client,
             from: None,
@@ -2052,7 +2527,7 @@ impl<'a> ConnectionsScimConfiguration<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsScimConfigurationUpdateRequest<'a> {
+    ) -> ConnectionsScimConfigurationUpdateRequest<'a, C> {
         ConnectionsScimConfigurationUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -2063,15 +2538,15 @@ impl<'a> ConnectionsScimConfiguration<'a> {
 }
 /// Request builder for `connections.scim_configuration.create` (`POST /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsScimConfigurationCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsScimConfigurationCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateScimConfigurationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsScimConfigurationCreateRequest);
-impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2081,18 +2556,37 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ScimConfiguration, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ScimConfiguration, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ScimConfiguration>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2100,7 +2594,7 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2127,29 +2621,45 @@ impl<'a> ConnectionsScimConfigurationCreateRequest<'a> {
 }
 /// Request builder for `connections.scim_configuration.delete` (`DELETE /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsScimConfigurationDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsScimConfigurationDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsScimConfigurationDeleteRequest);
-impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2169,26 +2679,45 @@ impl<'a> ConnectionsScimConfigurationDeleteRequest<'a> {
 }
 /// Request builder for `connections.scim_configuration.get` (`GET /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsScimConfigurationGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsScimConfigurationGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsScimConfigurationGetRequest);
-impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ScimConfiguration, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ScimConfiguration, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ScimConfiguration>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2196,7 +2725,7 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2216,29 +2745,50 @@ impl<'a> ConnectionsScimConfigurationGetRequest<'a> {
 }
 /// Request builder for `connections.scim_configuration.get_default_mapping` (`GET /connections/{id}/scim-configuration/default-mapping`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsScimConfigurationGetDefaultMappingRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsScimConfigurationGetDefaultMappingRequest);
-impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationGetDefaultMappingRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetScimConfigurationDefaultMappingResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetScimConfigurationDefaultMappingResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetScimConfigurationDefaultMappingResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2248,7 +2798,7 @@ impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2268,15 +2818,15 @@ impl<'a> ConnectionsScimConfigurationGetDefaultMappingRequest<'a> {
 }
 /// Request builder for `connections.scim_configuration.list` (`GET /connections-scim-configurations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsScimConfigurationListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsScimConfigurationListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsScimConfigurationListRequest);
-impl<'a> ConnectionsScimConfigurationListRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -2289,21 +2839,40 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListScimConfigurationsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListScimConfigurationsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListScimConfigurationsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2311,7 +2880,7 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -2328,10 +2897,65 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
         )
     }
 }
-impl<'a> ConnectionsScimConfigurationListRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ScimConfiguration> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ScimConfiguration>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ScimConfiguration>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "connections.scim_configuration.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListScimConfigurationsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ScimConfiguration>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.scim_configurations.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ScimConfiguration> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ScimConfiguration> {
         #[allow(dead_code)]
         const OPERATION: &str = "connections.scim_configuration.list";
         #[inline]
@@ -2365,63 +2989,23 @@ impl<'a> ConnectionsScimConfigurationListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ScimConfiguration>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "connections.scim_configuration.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListScimConfigurationsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ScimConfiguration>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.scim_configurations.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ScimConfiguration> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `connections.scim_configuration.update` (`PATCH /connections/{id}/scim-configuration`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsScimConfigurationUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsScimConfigurationUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateScimConfigurationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsScimConfigurationUpdateRequest);
-impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2431,18 +3015,37 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ScimConfiguration, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ScimConfiguration, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ScimConfiguration>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2450,7 +3053,7 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2476,11 +3079,11 @@ impl<'a> ConnectionsScimConfigurationUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.connections().scim_configuration().tokens()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ConnectionsScimConfigurationTokens<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ConnectionsScimConfigurationTokens<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ConnectionsScimConfigurationTokens<'a> {
+crate::mode::accessor!(ConnectionsScimConfigurationTokens);
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokens<'a, C> {
     /** `POST /connections/{id}/scim-configuration/tokens`
 
  Scopes: `create:scim_token`. Lifecycle: GA.
@@ -2489,7 +3092,7 @@ impl<'a> ConnectionsScimConfigurationTokens<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsScimConfigurationTokensCreateRequest<'a> {
+    ) -> ConnectionsScimConfigurationTokensCreateRequest<'a, C> {
         ConnectionsScimConfigurationTokensCreateRequest {
             client: self.client,
             id: id.into(),
@@ -2506,7 +3109,7 @@ impl<'a> ConnectionsScimConfigurationTokens<'a> {
         &self,
         id: impl Into<String>,
         token_id: impl Into<String>,
-    ) -> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
+    ) -> ConnectionsScimConfigurationTokensDeleteRequest<'a, C> {
         ConnectionsScimConfigurationTokensDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -2522,7 +3125,7 @@ impl<'a> ConnectionsScimConfigurationTokens<'a> {
     pub fn get(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsScimConfigurationTokensGetRequest<'a> {
+    ) -> ConnectionsScimConfigurationTokensGetRequest<'a, C> {
         ConnectionsScimConfigurationTokensGetRequest {
             client: self.client,
             id: id.into(),
@@ -2532,15 +3135,15 @@ impl<'a> ConnectionsScimConfigurationTokens<'a> {
 }
 /// Request builder for `connections.scim_configuration.tokens.create` (`POST /connections/{id}/scim-configuration/tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsScimConfigurationTokensCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsScimConfigurationTokensCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateScimTokenRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsScimConfigurationTokensCreateRequest);
-impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2550,18 +3153,37 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::CreateScimTokenResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::CreateScimTokenResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::CreateScimTokenResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2569,7 +3191,7 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2596,30 +3218,46 @@ impl<'a> ConnectionsScimConfigurationTokensCreateRequest<'a> {
 }
 /// Request builder for `connections.scim_configuration.tokens.delete` (`DELETE /connections/{id}/scim-configuration/tokens/{tokenId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsScimConfigurationTokensDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsScimConfigurationTokensDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     token_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsScimConfigurationTokensDeleteRequest);
-impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2644,26 +3282,45 @@ impl<'a> ConnectionsScimConfigurationTokensDeleteRequest<'a> {
 }
 /// Request builder for `connections.scim_configuration.tokens.get` (`GET /connections/{id}/scim-configuration/tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsScimConfigurationTokensGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsScimConfigurationTokensGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsScimConfigurationTokensGetRequest);
-impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetScimTokensResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetScimTokensResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetScimTokensResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2671,7 +3328,7 @@ impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2690,11 +3347,11 @@ impl<'a> ConnectionsScimConfigurationTokensGetRequest<'a> {
     }
 }
 /// Operations reached by `client.connections().users()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ConnectionsUsers<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ConnectionsUsers<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ConnectionsUsers<'a> {
+crate::mode::accessor!(ConnectionsUsers);
+impl<'a, C: crate::Mode> ConnectionsUsers<'a, C> {
     /** `DELETE /connections/{id}/users`
 
  Scopes: `delete:users`. Lifecycle: GA.
@@ -2703,7 +3360,7 @@ impl<'a> ConnectionsUsers<'a> {
     pub fn delete_by_email(
         &self,
         id: impl Into<String>,
-    ) -> ConnectionsUsersDeleteByEmailRequest<'a> {
+    ) -> ConnectionsUsersDeleteByEmailRequest<'a, C> {
         ConnectionsUsersDeleteByEmailRequest {
             client: self.client,
             id: id.into(),
@@ -2714,36 +3371,52 @@ impl<'a> ConnectionsUsers<'a> {
 }
 /// Request builder for `connections.users.delete_by_email` (`DELETE /connections/{id}/users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ConnectionsUsersDeleteByEmailRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ConnectionsUsersDeleteByEmailRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     email: Option<String>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ConnectionsUsersDeleteByEmailRequest);
-impl<'a> ConnectionsUsersDeleteByEmailRequest<'a> {
+impl<'a, C: crate::Mode> ConnectionsUsersDeleteByEmailRequest<'a, C> {
     /// Sets the `email` query parameter.
     #[inline]
     pub fn email(mut self, value: impl Into<String>) -> Self {
         self.email = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

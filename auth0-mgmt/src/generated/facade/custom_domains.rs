@@ -7,18 +7,25 @@ impl crate::Client {
         CustomDomains { client: self }
     }
 }
-/// Operations reached by `client.custom_domains()`.
-#[derive(Clone, Copy, Debug)]
-pub struct CustomDomains<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `custom_domains` resource.
+    pub fn custom_domains(&self) -> CustomDomains<'_, crate::blocking::Client> {
+        CustomDomains { client: self }
+    }
 }
-impl<'a> CustomDomains<'a> {
+/// Operations reached by `client.custom_domains()`.
+pub struct CustomDomains<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(CustomDomains);
+impl<'a, C: crate::Mode> CustomDomains<'a, C> {
     /** `POST /custom-domains`
 
  Scopes: `create:custom_domains`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/custom-domains/post-custom-domains)*/
-    pub fn create(&self) -> CustomDomainsCreateRequest<'a> {
+    pub fn create(&self) -> CustomDomainsCreateRequest<'a, C> {
         CustomDomainsCreateRequest {
             client: self.client,
             body: None,
@@ -30,7 +37,7 @@ impl<'a> CustomDomains<'a> {
  Scopes: `delete:custom_domains`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/custom-domains/delete-custom-domains-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> CustomDomainsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> CustomDomainsDeleteRequest<'a, C> {
         CustomDomainsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +49,7 @@ impl<'a> CustomDomains<'a> {
  Scopes: `read:custom_domains`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/custom-domains/get-custom-domains-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> CustomDomainsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> CustomDomainsGetRequest<'a, C> {
         CustomDomainsGetRequest {
             client: self.client,
             id: id.into(),
@@ -54,7 +61,7 @@ impl<'a> CustomDomains<'a> {
  Scopes: `read:custom_domains`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/custom-domains/get-default)*/
-    pub fn get_default(&self) -> CustomDomainsGetDefaultRequest<'a> {
+    pub fn get_default(&self) -> CustomDomainsGetDefaultRequest<'a, C> {
         CustomDomainsGetDefaultRequest {
             client: self.client,
             options: Default::default(),
@@ -65,7 +72,7 @@ impl<'a> CustomDomains<'a> {
  Scopes: `read:custom_domains`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/custom-domains/get-custom-domains)*/
-    pub fn list(&self) -> CustomDomainsListRequest<'a> {
+    pub fn list(&self) -> CustomDomainsListRequest<'a, C> {
         CustomDomainsListRequest {
             client: self.client,
             fields: None,
@@ -82,7 +89,7 @@ impl<'a> CustomDomains<'a> {
  Scopes: `update:custom_domains`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/custom-domains/patch-default)*/
-    pub fn set_default(&self) -> CustomDomainsSetDefaultRequest<'a> {
+    pub fn set_default(&self) -> CustomDomainsSetDefaultRequest<'a, C> {
         CustomDomainsSetDefaultRequest {
             client: self.client,
             body: None,
@@ -94,7 +101,7 @@ impl<'a> CustomDomains<'a> {
  Scopes: `read:custom_domains`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/custom-domains/post-test-domain)*/
-    pub fn test(&self, id: impl Into<String>) -> CustomDomainsTestRequest<'a> {
+    pub fn test(&self, id: impl Into<String>) -> CustomDomainsTestRequest<'a, C> {
         CustomDomainsTestRequest {
             client: self.client,
             id: id.into(),
@@ -106,7 +113,7 @@ impl<'a> CustomDomains<'a> {
  Scopes: `update:custom_domains`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/custom-domains/patch-custom-domains-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> CustomDomainsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> CustomDomainsUpdateRequest<'a, C> {
         CustomDomainsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -119,7 +126,7 @@ impl<'a> CustomDomains<'a> {
  Scopes: `create:custom_domains`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/custom-domains/post-verify)*/
-    pub fn verify(&self, id: impl Into<String>) -> CustomDomainsVerifyRequest<'a> {
+    pub fn verify(&self, id: impl Into<String>) -> CustomDomainsVerifyRequest<'a, C> {
         CustomDomainsVerifyRequest {
             client: self.client,
             id: id.into(),
@@ -129,14 +136,14 @@ impl<'a> CustomDomains<'a> {
 }
 /// Request builder for `custom_domains.create` (`POST /custom-domains`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CustomDomainsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct CustomDomainsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateCustomDomainRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(CustomDomainsCreateRequest);
-impl<'a> CustomDomainsCreateRequest<'a> {
+impl<'a, C: crate::Mode> CustomDomainsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -146,18 +153,40 @@ impl<'a> CustomDomainsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::CreateCustomDomainResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreateCustomDomainResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::CreateCustomDomainResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -165,7 +194,7 @@ impl<'a> CustomDomainsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -182,29 +211,45 @@ impl<'a> CustomDomainsCreateRequest<'a> {
 }
 /// Request builder for `custom_domains.delete` (`DELETE /custom-domains/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CustomDomainsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct CustomDomainsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(CustomDomainsDeleteRequest);
-impl<'a> CustomDomainsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> CustomDomainsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("custom_domains.delete", "id", &self.id)?;
@@ -215,31 +260,47 @@ impl<'a> CustomDomainsDeleteRequest<'a> {
 }
 /// Request builder for `custom_domains.get` (`GET /custom-domains/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CustomDomainsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct CustomDomainsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(CustomDomainsGetRequest);
-impl<'a> CustomDomainsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> CustomDomainsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::CustomDomain, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::CustomDomain, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::CustomDomain>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::CustomDomain>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("custom_domains.get", "id", &self.id)?;
@@ -250,25 +311,44 @@ impl<'a> CustomDomainsGetRequest<'a> {
 }
 /// Request builder for `custom_domains.get_default` (`GET /custom-domains/default`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CustomDomainsGetDefaultRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct CustomDomainsGetDefaultRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(CustomDomainsGetDefaultRequest);
-impl<'a> CustomDomainsGetDefaultRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> CustomDomainsGetDefaultRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetDefaultDomainResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetDefaultDomainResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetDefaultDomainResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -276,7 +356,7 @@ impl<'a> CustomDomainsGetDefaultRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_default())
@@ -286,9 +366,9 @@ impl<'a> CustomDomainsGetDefaultRequest<'a> {
 }
 /// Request builder for `custom_domains.list` (`GET /custom-domains`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CustomDomainsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct CustomDomainsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     fields: Option<String>,
     from: Option<String>,
     include_fields: Option<bool>,
@@ -298,7 +378,7 @@ pub struct CustomDomainsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(CustomDomainsListRequest);
-impl<'a> CustomDomainsListRequest<'a> {
+impl<'a, C: crate::Mode> CustomDomainsListRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -335,18 +415,37 @@ impl<'a> CustomDomainsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListCustomDomainsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListCustomDomainsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListCustomDomainsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -354,7 +453,7 @@ impl<'a> CustomDomainsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -373,10 +472,74 @@ impl<'a> CustomDomainsListRequest<'a> {
         crate::runtime::send_json("custom_domains.list", client, options, build)
     }
 }
-impl<'a> CustomDomainsListRequest<'a> {
+impl<'a, C: crate::Mode> CustomDomainsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::CustomDomain> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::CustomDomain>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::CustomDomain>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "custom_domains.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListCustomDomainsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::CustomDomain>, crate::Error> {
+            match answer {
+                crate::types::ListCustomDomainsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListCustomDomainsResponseContent::ListCustomDomainsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.custom_domains.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListCustomDomainsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::CustomDomain> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::CustomDomain> {
         #[allow(dead_code)]
         const OPERATION: &str = "custom_domains.list";
         #[inline]
@@ -419,71 +582,22 @@ impl<'a> CustomDomainsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::CustomDomain>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "custom_domains.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListCustomDomainsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::CustomDomain>, crate::Error> {
-            match answer {
-                crate::types::ListCustomDomainsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListCustomDomainsResponseContent::ListCustomDomainsPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.custom_domains.unwrap_or_default(),
-                            None,
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::ListCustomDomainsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::CustomDomain> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `custom_domains.set_default` (`PATCH /custom-domains/default`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CustomDomainsSetDefaultRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct CustomDomainsSetDefaultRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetDefaultCustomDomainRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(CustomDomainsSetDefaultRequest);
-impl<'a> CustomDomainsSetDefaultRequest<'a> {
+impl<'a, C: crate::Mode> CustomDomainsSetDefaultRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -493,18 +607,40 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UpdateDefaultDomainResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::UpdateDefaultDomainResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UpdateDefaultDomainResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -512,7 +648,7 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -529,26 +665,45 @@ impl<'a> CustomDomainsSetDefaultRequest<'a> {
 }
 /// Request builder for `custom_domains.test` (`POST /custom-domains/{id}/test`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CustomDomainsTestRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct CustomDomainsTestRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(CustomDomainsTestRequest);
-impl<'a> CustomDomainsTestRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> CustomDomainsTestRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::TestCustomDomainResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::TestCustomDomainResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::TestCustomDomainResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -556,7 +711,7 @@ impl<'a> CustomDomainsTestRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("custom_domains.test", "id", &self.id)?;
@@ -567,15 +722,15 @@ impl<'a> CustomDomainsTestRequest<'a> {
 }
 /// Request builder for `custom_domains.update` (`PATCH /custom-domains/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CustomDomainsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct CustomDomainsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateCustomDomainRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(CustomDomainsUpdateRequest);
-impl<'a> CustomDomainsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> CustomDomainsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -585,18 +740,40 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::CreateCustomDomainResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreateCustomDomainResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::CreateCustomDomainResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -604,7 +781,7 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("custom_domains.update", "id", &self.id)?;
@@ -622,26 +799,48 @@ impl<'a> CustomDomainsUpdateRequest<'a> {
 }
 /// Request builder for `custom_domains.verify` (`POST /custom-domains/{id}/verify`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct CustomDomainsVerifyRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct CustomDomainsVerifyRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(CustomDomainsVerifyRequest);
-impl<'a> CustomDomainsVerifyRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> CustomDomainsVerifyRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::VerifyCustomDomainResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::VerifyCustomDomainResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::VerifyCustomDomainResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -649,7 +848,7 @@ impl<'a> CustomDomainsVerifyRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("custom_domains.verify", "id", &self.id)?;

@@ -7,18 +7,25 @@ impl crate::Client {
         DeviceCredentials { client: self }
     }
 }
-/// Operations reached by `client.device_credentials()`.
-#[derive(Clone, Copy, Debug)]
-pub struct DeviceCredentials<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `device_credentials` resource.
+    pub fn device_credentials(&self) -> DeviceCredentials<'_, crate::blocking::Client> {
+        DeviceCredentials { client: self }
+    }
 }
-impl<'a> DeviceCredentials<'a> {
+/// Operations reached by `client.device_credentials()`.
+pub struct DeviceCredentials<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(DeviceCredentials);
+impl<'a, C: crate::Mode> DeviceCredentials<'a, C> {
     /** `POST /device-credentials`
 
  Scopes: `create:current_user_device_credentials`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/device-credentials/post-device-credentials)*/
-    pub fn create_public_key(&self) -> DeviceCredentialsCreatePublicKeyRequest<'a> {
+    pub fn create_public_key(&self) -> DeviceCredentialsCreatePublicKeyRequest<'a, C> {
         DeviceCredentialsCreatePublicKeyRequest {
             client: self.client,
             body: None,
@@ -30,7 +37,10 @@ impl<'a> DeviceCredentials<'a> {
  Scopes: `delete:current_user_device_credentials`, `delete:device_credentials`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/device-credentials/delete-device-credentials-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> DeviceCredentialsDeleteRequest<'a> {
+    pub fn delete(
+        &self,
+        id: impl Into<String>,
+    ) -> DeviceCredentialsDeleteRequest<'a, C> {
         DeviceCredentialsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +52,7 @@ impl<'a> DeviceCredentials<'a> {
  Scopes: `read:device_credentials`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/device-credentials/get-device-credentials)*/
-    pub fn list(&self) -> DeviceCredentialsListRequest<'a> {
+    pub fn list(&self) -> DeviceCredentialsListRequest<'a, C> {
         DeviceCredentialsListRequest {
             client: self.client,
             client_id: None,
@@ -59,14 +69,14 @@ impl<'a> DeviceCredentials<'a> {
 }
 /// Request builder for `device_credentials.create_public_key` (`POST /device-credentials`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeviceCredentialsCreatePublicKeyRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct DeviceCredentialsCreatePublicKeyRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreatePublicKeyDeviceCredentialRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(DeviceCredentialsCreatePublicKeyRequest);
-impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
+impl<'a, C: crate::Mode> DeviceCredentialsCreatePublicKeyRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -76,21 +86,42 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::CreatePublicKeyDeviceCredentialResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreatePublicKeyDeviceCredentialResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::CreatePublicKeyDeviceCredentialResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -100,7 +131,7 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -122,29 +153,45 @@ impl<'a> DeviceCredentialsCreatePublicKeyRequest<'a> {
 }
 /// Request builder for `device_credentials.delete` (`DELETE /device-credentials/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeviceCredentialsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct DeviceCredentialsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(DeviceCredentialsDeleteRequest);
-impl<'a> DeviceCredentialsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> DeviceCredentialsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("device_credentials.delete", "id", &self.id)?;
@@ -155,9 +202,9 @@ impl<'a> DeviceCredentialsDeleteRequest<'a> {
 }
 /// Request builder for `device_credentials.list` (`GET /device-credentials`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct DeviceCredentialsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct DeviceCredentialsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     client_id: Option<String>,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -169,7 +216,7 @@ pub struct DeviceCredentialsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(DeviceCredentialsListRequest);
-impl<'a> DeviceCredentialsListRequest<'a> {
+impl<'a, C: crate::Mode> DeviceCredentialsListRequest<'a, C> {
     /// Sets the `client_id` query parameter.
     #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
@@ -221,18 +268,40 @@ impl<'a> DeviceCredentialsListRequest<'a> {
         self.user_id = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListDeviceCredentialsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListDeviceCredentialsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListDeviceCredentialsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -240,7 +309,7 @@ impl<'a> DeviceCredentialsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -261,10 +330,77 @@ impl<'a> DeviceCredentialsListRequest<'a> {
         crate::runtime::send_json("device_credentials.list", client, options, build)
     }
 }
-impl<'a> DeviceCredentialsListRequest<'a> {
+impl<'a, C: crate::Mode> DeviceCredentialsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::DeviceCredential> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::DeviceCredential>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::DeviceCredential>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "device_credentials.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListDeviceCredentialsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::DeviceCredential>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListDeviceCredentialsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListDeviceCredentialsResponseContent::ListDeviceCredentialsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.device_credentials.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListDeviceCredentialsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::DeviceCredential> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::DeviceCredential> {
         #[allow(dead_code)]
         const OPERATION: &str = "device_credentials.list";
         #[inline]
@@ -305,67 +441,17 @@ impl<'a> DeviceCredentialsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
-    }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::DeviceCredential>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "device_credentials.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListDeviceCredentialsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::DeviceCredential>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListDeviceCredentialsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListDeviceCredentialsResponseContent::ListDeviceCredentialsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.device_credentials.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListDeviceCredentialsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::DeviceCredential> {
-        crate::pagination::items(self.pages())
     }
 }

@@ -7,18 +7,25 @@ impl crate::Client {
         EmailTemplates { client: self }
     }
 }
-/// Operations reached by `client.email_templates()`.
-#[derive(Clone, Copy, Debug)]
-pub struct EmailTemplates<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `email_templates` resource.
+    pub fn email_templates(&self) -> EmailTemplates<'_, crate::blocking::Client> {
+        EmailTemplates { client: self }
+    }
 }
-impl<'a> EmailTemplates<'a> {
+/// Operations reached by `client.email_templates()`.
+pub struct EmailTemplates<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(EmailTemplates);
+impl<'a, C: crate::Mode> EmailTemplates<'a, C> {
     /** `POST /email-templates`
 
  Scopes: `create:email_templates`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/email-templates/post-email-templates)*/
-    pub fn create(&self) -> EmailTemplatesCreateRequest<'a> {
+    pub fn create(&self) -> EmailTemplatesCreateRequest<'a, C> {
         EmailTemplatesCreateRequest {
             client: self.client,
             body: None,
@@ -33,7 +40,7 @@ impl<'a> EmailTemplates<'a> {
     pub fn get(
         &self,
         template_name: impl Into<crate::types::EmailTemplateNameEnum>,
-    ) -> EmailTemplatesGetRequest<'a> {
+    ) -> EmailTemplatesGetRequest<'a, C> {
         EmailTemplatesGetRequest {
             client: self.client,
             template_name: template_name.into(),
@@ -48,7 +55,7 @@ impl<'a> EmailTemplates<'a> {
     pub fn set(
         &self,
         template_name: impl Into<crate::types::EmailTemplateNameEnum>,
-    ) -> EmailTemplatesSetRequest<'a> {
+    ) -> EmailTemplatesSetRequest<'a, C> {
         EmailTemplatesSetRequest {
             client: self.client,
             template_name: template_name.into(),
@@ -64,7 +71,7 @@ impl<'a> EmailTemplates<'a> {
     pub fn update(
         &self,
         template_name: impl Into<crate::types::EmailTemplateNameEnum>,
-    ) -> EmailTemplatesUpdateRequest<'a> {
+    ) -> EmailTemplatesUpdateRequest<'a, C> {
         EmailTemplatesUpdateRequest {
             client: self.client,
             template_name: template_name.into(),
@@ -75,14 +82,14 @@ impl<'a> EmailTemplates<'a> {
 }
 /// Request builder for `email_templates.create` (`POST /email-templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EmailTemplatesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EmailTemplatesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetEmailTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EmailTemplatesCreateRequest);
-impl<'a> EmailTemplatesCreateRequest<'a> {
+impl<'a, C: crate::Mode> EmailTemplatesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -92,18 +99,37 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -111,7 +137,7 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -128,26 +154,45 @@ impl<'a> EmailTemplatesCreateRequest<'a> {
 }
 /// Request builder for `email_templates.get` (`GET /email-templates/{templateName}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EmailTemplatesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EmailTemplatesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     template_name: crate::types::EmailTemplateNameEnum,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EmailTemplatesGetRequest);
-impl<'a> EmailTemplatesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> EmailTemplatesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -155,7 +200,7 @@ impl<'a> EmailTemplatesGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -174,15 +219,15 @@ impl<'a> EmailTemplatesGetRequest<'a> {
 }
 /// Request builder for `email_templates.set` (`PUT /email-templates/{templateName}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EmailTemplatesSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EmailTemplatesSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     template_name: crate::types::EmailTemplateNameEnum,
     body: Option<crate::types::SetEmailTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EmailTemplatesSetRequest);
-impl<'a> EmailTemplatesSetRequest<'a> {
+impl<'a, C: crate::Mode> EmailTemplatesSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -192,18 +237,37 @@ impl<'a> EmailTemplatesSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -211,7 +275,7 @@ impl<'a> EmailTemplatesSetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -240,15 +304,15 @@ impl<'a> EmailTemplatesSetRequest<'a> {
 }
 /// Request builder for `email_templates.update` (`PATCH /email-templates/{templateName}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EmailTemplatesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EmailTemplatesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     template_name: crate::types::EmailTemplateNameEnum,
     body: Option<crate::types::UpdateEmailTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EmailTemplatesUpdateRequest);
-impl<'a> EmailTemplatesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> EmailTemplatesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -258,18 +322,37 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetEmailTemplateResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -277,7 +360,7 @@ impl<'a> EmailTemplatesUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

@@ -7,31 +7,38 @@ impl crate::Client {
         Emails { client: self }
     }
 }
-/// Operations reached by `client.emails()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Emails<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `emails` resource.
+    pub fn emails(&self) -> Emails<'_, crate::blocking::Client> {
+        Emails { client: self }
+    }
 }
-impl<'a> Emails<'a> {
+/// Operations reached by `client.emails()`.
+pub struct Emails<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Emails);
+impl<'a, C: crate::Mode> Emails<'a, C> {
     /// The `provider` sub-resource.
-    pub fn provider(&self) -> EmailsProvider<'a> {
+    pub fn provider(&self) -> EmailsProvider<'a, C> {
         EmailsProvider {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.emails().provider()`.
-#[derive(Clone, Copy, Debug)]
-pub struct EmailsProvider<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct EmailsProvider<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> EmailsProvider<'a> {
+crate::mode::accessor!(EmailsProvider);
+impl<'a, C: crate::Mode> EmailsProvider<'a, C> {
     /** `POST /emails/provider`
 
  Scopes: `create:email_provider`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/emails/post-provider)*/
-    pub fn create(&self) -> EmailsProviderCreateRequest<'a> {
+    pub fn create(&self) -> EmailsProviderCreateRequest<'a, C> {
         EmailsProviderCreateRequest {
             client: self.client,
             body: None,
@@ -43,7 +50,7 @@ impl<'a> EmailsProvider<'a> {
  Scopes: `delete:email_provider`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/emails/delete-provider)*/
-    pub fn delete(&self) -> EmailsProviderDeleteRequest<'a> {
+    pub fn delete(&self) -> EmailsProviderDeleteRequest<'a, C> {
         EmailsProviderDeleteRequest {
             client: self.client,
             options: Default::default(),
@@ -54,7 +61,7 @@ impl<'a> EmailsProvider<'a> {
  Scopes: `read:email_provider`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/emails/get-provider)*/
-    pub fn get(&self) -> EmailsProviderGetRequest<'a> {
+    pub fn get(&self) -> EmailsProviderGetRequest<'a, C> {
         EmailsProviderGetRequest {
             client: self.client,
             fields: None,
@@ -67,7 +74,7 @@ impl<'a> EmailsProvider<'a> {
  Scopes: `update:email_provider`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/emails/patch-provider)*/
-    pub fn update(&self) -> EmailsProviderUpdateRequest<'a> {
+    pub fn update(&self) -> EmailsProviderUpdateRequest<'a, C> {
         EmailsProviderUpdateRequest {
             client: self.client,
             body: None,
@@ -77,14 +84,14 @@ impl<'a> EmailsProvider<'a> {
 }
 /// Request builder for `emails.provider.create` (`POST /emails/provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EmailsProviderCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EmailsProviderCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateEmailProviderRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EmailsProviderCreateRequest);
-impl<'a> EmailsProviderCreateRequest<'a> {
+impl<'a, C: crate::Mode> EmailsProviderCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -94,18 +101,37 @@ impl<'a> EmailsProviderCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetEmailProviderResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetEmailProviderResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetEmailProviderResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -113,7 +139,7 @@ impl<'a> EmailsProviderCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -130,28 +156,44 @@ impl<'a> EmailsProviderCreateRequest<'a> {
 }
 /// Request builder for `emails.provider.delete` (`DELETE /emails/provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EmailsProviderDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EmailsProviderDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EmailsProviderDeleteRequest);
-impl<'a> EmailsProviderDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> EmailsProviderDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().delete_provider())
@@ -161,15 +203,15 @@ impl<'a> EmailsProviderDeleteRequest<'a> {
 }
 /// Request builder for `emails.provider.get` (`GET /emails/provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EmailsProviderGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EmailsProviderGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     fields: Option<String>,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EmailsProviderGetRequest);
-impl<'a> EmailsProviderGetRequest<'a> {
+impl<'a, C: crate::Mode> EmailsProviderGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -182,18 +224,37 @@ impl<'a> EmailsProviderGetRequest<'a> {
         self.include_fields = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetEmailProviderResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetEmailProviderResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetEmailProviderResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -201,7 +262,7 @@ impl<'a> EmailsProviderGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_provider(self.fields.as_deref(), self.include_fields))
@@ -211,14 +272,14 @@ impl<'a> EmailsProviderGetRequest<'a> {
 }
 /// Request builder for `emails.provider.update` (`PATCH /emails/provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EmailsProviderUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EmailsProviderUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateEmailProviderRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EmailsProviderUpdateRequest);
-impl<'a> EmailsProviderUpdateRequest<'a> {
+impl<'a, C: crate::Mode> EmailsProviderUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -228,18 +289,37 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetEmailProviderResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetEmailProviderResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetEmailProviderResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -247,7 +327,7 @@ impl<'a> EmailsProviderUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self

@@ -7,20 +7,27 @@ impl crate::Client {
         EventStreams { client: self }
     }
 }
-/// Operations reached by `client.event_streams()`.
-#[derive(Clone, Copy, Debug)]
-pub struct EventStreams<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `event_streams` resource.
+    pub fn event_streams(&self) -> EventStreams<'_, crate::blocking::Client> {
+        EventStreams { client: self }
+    }
 }
-impl<'a> EventStreams<'a> {
+/// Operations reached by `client.event_streams()`.
+pub struct EventStreams<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(EventStreams);
+impl<'a, C: crate::Mode> EventStreams<'a, C> {
     /// The `deliveries` sub-resource.
-    pub fn deliveries(&self) -> EventStreamsDeliveries<'a> {
+    pub fn deliveries(&self) -> EventStreamsDeliveries<'a, C> {
         EventStreamsDeliveries {
             client: self.client,
         }
     }
     /// The `redeliveries` sub-resource.
-    pub fn redeliveries(&self) -> EventStreamsRedeliveries<'a> {
+    pub fn redeliveries(&self) -> EventStreamsRedeliveries<'a, C> {
         EventStreamsRedeliveries {
             client: self.client,
         }
@@ -30,7 +37,7 @@ impl<'a> EventStreams<'a> {
  Scopes: `create:event_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/event-streams/post-event-streams)*/
-    pub fn create(&self) -> EventStreamsCreateRequest<'a> {
+    pub fn create(&self) -> EventStreamsCreateRequest<'a, C> {
         EventStreamsCreateRequest {
             client: self.client,
             body: None,
@@ -42,7 +49,7 @@ impl<'a> EventStreams<'a> {
  Scopes: `delete:event_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/event-streams/delete-event-streams-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> EventStreamsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> EventStreamsDeleteRequest<'a, C> {
         EventStreamsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -54,7 +61,7 @@ impl<'a> EventStreams<'a> {
  Scopes: `read:event_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/event-streams/get-event-streams-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> EventStreamsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> EventStreamsGetRequest<'a, C> {
         EventStreamsGetRequest {
             client: self.client,
             id: id.into(),
@@ -66,7 +73,7 @@ impl<'a> EventStreams<'a> {
  Scopes: `read:event_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/event-streams/get-event-streams)*/
-    pub fn list(&self) -> EventStreamsListRequest<'a> {
+    pub fn list(&self) -> EventStreamsListRequest<'a, C> {
         EventStreamsListRequest {
             client: self.client,
             from: None,
@@ -79,7 +86,7 @@ impl<'a> EventStreams<'a> {
  Scopes: `update:event_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/event-streams/post-test-event)*/
-    pub fn test(&self, id: impl Into<String>) -> EventStreamsTestRequest<'a> {
+    pub fn test(&self, id: impl Into<String>) -> EventStreamsTestRequest<'a, C> {
         EventStreamsTestRequest {
             client: self.client,
             id: id.into(),
@@ -92,7 +99,7 @@ impl<'a> EventStreams<'a> {
  Scopes: `update:event_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/event-streams/patch-event-streams-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> EventStreamsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> EventStreamsUpdateRequest<'a, C> {
         EventStreamsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -103,32 +110,51 @@ impl<'a> EventStreams<'a> {
 }
 /// Request builder for `event_streams.create` (`POST /event-streams`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventStreamsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventStreamsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::PostEventStreamsBody>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventStreamsCreateRequest);
-impl<'a> EventStreamsCreateRequest<'a> {
+impl<'a, C: crate::Mode> EventStreamsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(mut self, value: impl Into<crate::types::PostEventStreamsBody>) -> Self {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::EventStreamResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::EventStreamResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::EventStreamResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -136,7 +162,7 @@ impl<'a> EventStreamsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -153,29 +179,45 @@ impl<'a> EventStreamsCreateRequest<'a> {
 }
 /// Request builder for `event_streams.delete` (`DELETE /event-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventStreamsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventStreamsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventStreamsDeleteRequest);
-impl<'a> EventStreamsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> EventStreamsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("event_streams.delete", "id", &self.id)?;
@@ -186,26 +228,45 @@ impl<'a> EventStreamsDeleteRequest<'a> {
 }
 /// Request builder for `event_streams.get` (`GET /event-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventStreamsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventStreamsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventStreamsGetRequest);
-impl<'a> EventStreamsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> EventStreamsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::EventStreamResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::EventStreamResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::EventStreamResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -213,7 +274,7 @@ impl<'a> EventStreamsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("event_streams.get", "id", &self.id)?;
@@ -224,15 +285,15 @@ impl<'a> EventStreamsGetRequest<'a> {
 }
 /// Request builder for `event_streams.list` (`GET /event-streams`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventStreamsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventStreamsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventStreamsListRequest);
-impl<'a> EventStreamsListRequest<'a> {
+impl<'a, C: crate::Mode> EventStreamsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -245,18 +306,37 @@ impl<'a> EventStreamsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListEventStreamsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListEventStreamsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListEventStreamsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -264,7 +344,7 @@ impl<'a> EventStreamsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_event_streams(self.from.as_deref(), self.take))
@@ -272,10 +352,68 @@ impl<'a> EventStreamsListRequest<'a> {
         crate::runtime::send_json("event_streams.list", client, options, build)
     }
 }
-impl<'a> EventStreamsListRequest<'a> {
+impl<'a, C: crate::Mode> EventStreamsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::EventStreamResponseContent>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::EventStreamResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "event_streams.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListEventStreamsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::EventStreamResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.event_streams.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::EventStreamResponseContent> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::EventStreamResponseContent> {
         #[allow(dead_code)]
@@ -311,65 +449,23 @@ impl<'a> EventStreamsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::EventStreamResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "event_streams.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListEventStreamsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::EventStreamResponseContent>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.event_streams.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::EventStreamResponseContent> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `event_streams.test` (`POST /event-streams/{id}/test`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventStreamsTestRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventStreamsTestRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateEventStreamTestEventRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventStreamsTestRequest);
-impl<'a> EventStreamsTestRequest<'a> {
+impl<'a, C: crate::Mode> EventStreamsTestRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -379,18 +475,37 @@ impl<'a> EventStreamsTestRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::EventStreamDelivery, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::EventStreamDelivery, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::EventStreamDelivery>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -398,7 +513,7 @@ impl<'a> EventStreamsTestRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("event_streams.test", "id", &self.id)?;
@@ -416,15 +531,15 @@ impl<'a> EventStreamsTestRequest<'a> {
 }
 /// Request builder for `event_streams.update` (`PATCH /event-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventStreamsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventStreamsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateEventStreamRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventStreamsUpdateRequest);
-impl<'a> EventStreamsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> EventStreamsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -434,18 +549,37 @@ impl<'a> EventStreamsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::EventStreamResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::EventStreamResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::EventStreamResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -453,7 +587,7 @@ impl<'a> EventStreamsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("event_streams.update", "id", &self.id)?;
@@ -470,11 +604,11 @@ impl<'a> EventStreamsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.event_streams().deliveries()`.
-#[derive(Clone, Copy, Debug)]
-pub struct EventStreamsDeliveries<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct EventStreamsDeliveries<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> EventStreamsDeliveries<'a> {
+crate::mode::accessor!(EventStreamsDeliveries);
+impl<'a, C: crate::Mode> EventStreamsDeliveries<'a, C> {
     /** `GET /event-streams/{id}/deliveries/{event_id}`
 
  Scopes: `read:event_deliveries`. Lifecycle: GA.
@@ -484,7 +618,7 @@ impl<'a> EventStreamsDeliveries<'a> {
         &self,
         id: impl Into<String>,
         event_id: impl Into<String>,
-    ) -> EventStreamsDeliveriesGetHistoryRequest<'a> {
+    ) -> EventStreamsDeliveriesGetHistoryRequest<'a, C> {
         EventStreamsDeliveriesGetHistoryRequest {
             client: self.client,
             id: id.into(),
@@ -497,7 +631,10 @@ impl<'a> EventStreamsDeliveries<'a> {
  Scopes: `read:event_deliveries`, `read:event_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/event-streams/get-event-deliveries)*/
-    pub fn list(&self, id: impl Into<String>) -> EventStreamsDeliveriesListRequest<'a> {
+    pub fn list(
+        &self,
+        id: impl Into<String>,
+    ) -> EventStreamsDeliveriesListRequest<'a, C> {
         EventStreamsDeliveriesListRequest {
             client: self.client,
             id: id.into(),
@@ -513,27 +650,46 @@ impl<'a> EventStreamsDeliveries<'a> {
 }
 /// Request builder for `event_streams.deliveries.get_history` (`GET /event-streams/{id}/deliveries/{event_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventStreamsDeliveriesGetHistoryRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventStreamsDeliveriesGetHistoryRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     event_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventStreamsDeliveriesGetHistoryRequest);
-impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> EventStreamsDeliveriesGetHistoryRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::EventStreamDelivery, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::EventStreamDelivery, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::EventStreamDelivery>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -541,7 +697,7 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -566,9 +722,9 @@ impl<'a> EventStreamsDeliveriesGetHistoryRequest<'a> {
 }
 /// Request builder for `event_streams.deliveries.list` (`GET /event-streams/{id}/deliveries`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventStreamsDeliveriesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventStreamsDeliveriesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     date_from: Option<String>,
     date_to: Option<String>,
@@ -579,7 +735,7 @@ pub struct EventStreamsDeliveriesListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventStreamsDeliveriesListRequest);
-impl<'a> EventStreamsDeliveriesListRequest<'a> {
+impl<'a, C: crate::Mode> EventStreamsDeliveriesListRequest<'a, C> {
     /// Sets the `date_from` query parameter.
     #[inline]
     pub fn date_from(mut self, value: impl Into<String>) -> Self {
@@ -616,18 +772,37 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetEventDeliveriesResponse, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetEventDeliveriesResponse, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetEventDeliveriesResponse>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -635,7 +810,7 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("event_streams.deliveries.list", "id", &self.id)?;
@@ -661,12 +836,77 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
         )
     }
 }
-impl<'a> EventStreamsDeliveriesListRequest<'a> {
+impl<'a, C: crate::Mode> EventStreamsDeliveriesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::EventStreamDelivery> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::EventStreamDelivery>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::EventStreamDelivery>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "event_streams.deliveries.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetEventDeliveriesResponse,
+        ) -> Result<
+            crate::pagination::Page<crate::types::EventStreamDelivery>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::GetEventDeliveriesResponse::ListEventStreamDeliveriesPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.deliveries.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetEventDeliveriesResponse::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::GetEventDeliveriesResponse::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::EventStreamDelivery> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::EventStreamDelivery> {
         #[allow(dead_code)]
         const OPERATION: &str = "event_streams.deliveries.list";
         #[inline]
@@ -712,72 +952,18 @@ impl<'a> EventStreamsDeliveriesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::EventStreamDelivery>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "event_streams.deliveries.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::GetEventDeliveriesResponse,
-        ) -> Result<
-            crate::pagination::Page<crate::types::EventStreamDelivery>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::GetEventDeliveriesResponse::ListEventStreamDeliveriesPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.deliveries.unwrap_or_default(),
-                            None,
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::GetEventDeliveriesResponse::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::GetEventDeliveriesResponse::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::EventStreamDelivery> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.event_streams().redeliveries()`.
-#[derive(Clone, Copy, Debug)]
-pub struct EventStreamsRedeliveries<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct EventStreamsRedeliveries<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> EventStreamsRedeliveries<'a> {
+crate::mode::accessor!(EventStreamsRedeliveries);
+impl<'a, C: crate::Mode> EventStreamsRedeliveries<'a, C> {
     /** `POST /event-streams/{id}/redeliver`
 
  Scopes: `update:event_deliveries`. Lifecycle: GA.
@@ -786,7 +972,7 @@ impl<'a> EventStreamsRedeliveries<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> EventStreamsRedeliveriesCreateRequest<'a> {
+    ) -> EventStreamsRedeliveriesCreateRequest<'a, C> {
         EventStreamsRedeliveriesCreateRequest {
             client: self.client,
             id: id.into(),
@@ -803,7 +989,7 @@ impl<'a> EventStreamsRedeliveries<'a> {
         &self,
         id: impl Into<String>,
         event_id: impl Into<String>,
-    ) -> EventStreamsRedeliveriesCreateByIdRequest<'a> {
+    ) -> EventStreamsRedeliveriesCreateByIdRequest<'a, C> {
         EventStreamsRedeliveriesCreateByIdRequest {
             client: self.client,
             id: id.into(),
@@ -814,15 +1000,15 @@ impl<'a> EventStreamsRedeliveries<'a> {
 }
 /// Request builder for `event_streams.redeliveries.create` (`POST /event-streams/{id}/redeliver`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventStreamsRedeliveriesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventStreamsRedeliveriesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateEventStreamRedeliveryRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventStreamsRedeliveriesCreateRequest);
-impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
+impl<'a, C: crate::Mode> EventStreamsRedeliveriesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -832,21 +1018,42 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::CreateEventStreamRedeliveryResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreateEventStreamRedeliveryResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::CreateEventStreamRedeliveryResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -854,7 +1061,7 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -881,32 +1088,48 @@ impl<'a> EventStreamsRedeliveriesCreateRequest<'a> {
 }
 /// Request builder for `event_streams.redeliveries.create_by_id` (`POST /event-streams/{id}/redeliver/{event_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventStreamsRedeliveriesCreateByIdRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventStreamsRedeliveriesCreateByIdRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     event_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventStreamsRedeliveriesCreateByIdRequest);
-impl<'a> EventStreamsRedeliveriesCreateByIdRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> EventStreamsRedeliveriesCreateByIdRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

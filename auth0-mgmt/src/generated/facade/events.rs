@@ -7,18 +7,25 @@ impl crate::Client {
         Events { client: self }
     }
 }
-/// Operations reached by `client.events()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Events<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `events` resource.
+    pub fn events(&self) -> Events<'_, crate::blocking::Client> {
+        Events { client: self }
+    }
 }
-impl<'a> Events<'a> {
+/// Operations reached by `client.events()`.
+pub struct Events<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Events);
+impl<'a, C: crate::Mode> Events<'a, C> {
     /** `GET /events`
 
  Scopes: `read:events`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/events/subscribe-events)*/
-    pub fn subscribe(&self) -> EventsSubscribeRequest<'a> {
+    pub fn subscribe(&self) -> EventsSubscribeRequest<'a, C> {
         EventsSubscribeRequest {
             client: self.client,
             event_type: None,
@@ -30,16 +37,16 @@ impl<'a> Events<'a> {
 }
 /// Request builder for `events.subscribe` (`GET /events`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct EventsSubscribeRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct EventsSubscribeRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     event_type: Option<crate::types::EventStreamSubscribeEventsEventTypeParam>,
     from: Option<String>,
     from_timestamp: Option<String>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(EventsSubscribeRequest);
-impl<'a> EventsSubscribeRequest<'a> {
+impl<'a, C: crate::Mode> EventsSubscribeRequest<'a, C> {
     /// Sets the `event_type` query parameter.
     #[inline]
     pub fn event_type(
@@ -61,23 +68,39 @@ impl<'a> EventsSubscribeRequest<'a> {
         self.from_timestamp = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ByteStream, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ByteStream, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::ByteStream>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::ByteStream>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(

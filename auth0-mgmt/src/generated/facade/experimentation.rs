@@ -7,43 +7,50 @@ impl crate::Client {
         Experimentation { client: self }
     }
 }
-/// Operations reached by `client.experimentation()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Experimentation<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `experimentation` resource.
+    pub fn experimentation(&self) -> Experimentation<'_, crate::blocking::Client> {
+        Experimentation { client: self }
+    }
 }
-impl<'a> Experimentation<'a> {
+/// Operations reached by `client.experimentation()`.
+pub struct Experimentation<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Experimentation);
+impl<'a, C: crate::Mode> Experimentation<'a, C> {
     /// The `experiments` sub-resource.
-    pub fn experiments(&self) -> ExperimentationExperiments<'a> {
+    pub fn experiments(&self) -> ExperimentationExperiments<'a, C> {
         ExperimentationExperiments {
             client: self.client,
         }
     }
     /// The `feature_flags` sub-resource.
-    pub fn feature_flags(&self) -> ExperimentationFeatureFlags<'a> {
+    pub fn feature_flags(&self) -> ExperimentationFeatureFlags<'a, C> {
         ExperimentationFeatureFlags {
             client: self.client,
         }
     }
     /// The `segments` sub-resource.
-    pub fn segments(&self) -> ExperimentationSegments<'a> {
+    pub fn segments(&self) -> ExperimentationSegments<'a, C> {
         ExperimentationSegments {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.experimentation().experiments()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ExperimentationExperiments<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ExperimentationExperiments<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ExperimentationExperiments<'a> {
+crate::mode::accessor!(ExperimentationExperiments);
+impl<'a, C: crate::Mode> ExperimentationExperiments<'a, C> {
     /** `POST /experimentation/experiments`
 
  Scopes: `create:experimentation`. Lifecycle: beta.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/experimentation/create-experiment)*/
-    pub fn create(&self) -> ExperimentationExperimentsCreateRequest<'a> {
+    pub fn create(&self) -> ExperimentationExperimentsCreateRequest<'a, C> {
         ExperimentationExperimentsCreateRequest {
             client: self.client,
             body: None,
@@ -58,7 +65,7 @@ impl<'a> ExperimentationExperiments<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationExperimentsDeleteRequest<'a> {
+    ) -> ExperimentationExperimentsDeleteRequest<'a, C> {
         ExperimentationExperimentsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -73,7 +80,7 @@ impl<'a> ExperimentationExperiments<'a> {
     pub fn get(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationExperimentsGetRequest<'a> {
+    ) -> ExperimentationExperimentsGetRequest<'a, C> {
         ExperimentationExperimentsGetRequest {
             client: self.client,
             id: id.into(),
@@ -85,7 +92,7 @@ impl<'a> ExperimentationExperiments<'a> {
  Scopes: `read:experimentation`. Lifecycle: beta.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/experimentation/get-experiments)*/
-    pub fn list(&self) -> ExperimentationExperimentsListRequest<'a> {
+    pub fn list(&self) -> ExperimentationExperimentsListRequest<'a, C> {
         ExperimentationExperimentsListRequest {
             client: self.client,
             authentication_flow: None,
@@ -104,7 +111,7 @@ impl<'a> ExperimentationExperiments<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationExperimentsUpdateRequest<'a> {
+    ) -> ExperimentationExperimentsUpdateRequest<'a, C> {
         ExperimentationExperimentsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -120,7 +127,7 @@ impl<'a> ExperimentationExperiments<'a> {
     pub fn update_status(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationExperimentsUpdateStatusRequest<'a> {
+    ) -> ExperimentationExperimentsUpdateStatusRequest<'a, C> {
         ExperimentationExperimentsUpdateStatusRequest {
             client: self.client,
             id: id.into(),
@@ -136,7 +143,7 @@ impl<'a> ExperimentationExperiments<'a> {
     pub fn validate(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationExperimentsValidateRequest<'a> {
+    ) -> ExperimentationExperimentsValidateRequest<'a, C> {
         ExperimentationExperimentsValidateRequest {
             client: self.client,
             id: id.into(),
@@ -146,14 +153,14 @@ impl<'a> ExperimentationExperiments<'a> {
 }
 /// Request builder for `experimentation.experiments.create` (`POST /experimentation/experiments`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationExperimentsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationExperimentsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateExperimentRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationExperimentsCreateRequest);
-impl<'a> ExperimentationExperimentsCreateRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationExperimentsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -163,18 +170,37 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ExperimentListItem, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ExperimentListItem, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ExperimentListItem>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -182,7 +208,7 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -204,29 +230,45 @@ impl<'a> ExperimentationExperimentsCreateRequest<'a> {
 }
 /// Request builder for `experimentation.experiments.delete` (`DELETE /experimentation/experiments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationExperimentsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationExperimentsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationExperimentsDeleteRequest);
-impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ExperimentationExperimentsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -246,26 +288,45 @@ impl<'a> ExperimentationExperimentsDeleteRequest<'a> {
 }
 /// Request builder for `experimentation.experiments.get` (`GET /experimentation/experiments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationExperimentsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationExperimentsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationExperimentsGetRequest);
-impl<'a> ExperimentationExperimentsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ExperimentationExperimentsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ExperimentListItem, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ExperimentListItem, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ExperimentListItem>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -273,7 +334,7 @@ impl<'a> ExperimentationExperimentsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -293,9 +354,9 @@ impl<'a> ExperimentationExperimentsGetRequest<'a> {
 }
 /// Request builder for `experimentation.experiments.list` (`GET /experimentation/experiments`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationExperimentsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationExperimentsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     authentication_flow: Option<String>,
     feature_flag_id: Option<String>,
     from: Option<String>,
@@ -304,7 +365,7 @@ pub struct ExperimentationExperimentsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationExperimentsListRequest);
-impl<'a> ExperimentationExperimentsListRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationExperimentsListRequest<'a, C> {
     /// Sets the `authentication_flow` query parameter.
     #[inline]
     pub fn authentication_flow(mut self, value: impl Into<String>) -> Self {
@@ -338,18 +399,37 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListExperimentsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListExperimentsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListExperimentsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -357,7 +437,7 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -380,12 +460,65 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
         )
     }
 }
-impl<'a> ExperimentationExperimentsListRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationExperimentsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::ExperimentListItem> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ExperimentListItem>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ExperimentListItem>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "experimentation.experiments.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListExperimentsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ExperimentListItem>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.experiments.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ExperimentListItem> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ExperimentListItem> {
         #[allow(dead_code)]
         const OPERATION: &str = "experimentation.experiments.list";
         #[inline]
@@ -419,65 +552,23 @@ impl<'a> ExperimentationExperimentsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ExperimentListItem>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "experimentation.experiments.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListExperimentsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ExperimentListItem>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.experiments.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::ExperimentListItem> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `experimentation.experiments.update` (`PATCH /experimentation/experiments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationExperimentsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationExperimentsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateExperimentRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationExperimentsUpdateRequest);
-impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationExperimentsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -487,18 +578,37 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ExperimentListItem, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ExperimentListItem, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ExperimentListItem>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -506,7 +616,7 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -533,15 +643,15 @@ impl<'a> ExperimentationExperimentsUpdateRequest<'a> {
 }
 /// Request builder for `experimentation.experiments.update_status` (`POST /experimentation/experiments/{id}/status`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationExperimentsUpdateStatusRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationExperimentsUpdateStatusRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateExperimentStatusRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationExperimentsUpdateStatusRequest);
-impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationExperimentsUpdateStatusRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -551,18 +661,37 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ExperimentListItem, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ExperimentListItem, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ExperimentListItem>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -570,7 +699,7 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -597,26 +726,48 @@ impl<'a> ExperimentationExperimentsUpdateStatusRequest<'a> {
 }
 /// Request builder for `experimentation.experiments.validate` (`POST /experimentation/experiments/{id}/validate`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationExperimentsValidateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationExperimentsValidateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationExperimentsValidateRequest);
-impl<'a> ExperimentationExperimentsValidateRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ExperimentationExperimentsValidateRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ValidateExperimentResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ValidateExperimentResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ValidateExperimentResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -624,7 +775,7 @@ impl<'a> ExperimentationExperimentsValidateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -643,13 +794,13 @@ impl<'a> ExperimentationExperimentsValidateRequest<'a> {
     }
 }
 /// Operations reached by `client.experimentation().feature_flags()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ExperimentationFeatureFlags<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ExperimentationFeatureFlags<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ExperimentationFeatureFlags<'a> {
+crate::mode::accessor!(ExperimentationFeatureFlags);
+impl<'a, C: crate::Mode> ExperimentationFeatureFlags<'a, C> {
     /// The `variations` sub-resource.
-    pub fn variations(&self) -> ExperimentationFeatureFlagsVariations<'a> {
+    pub fn variations(&self) -> ExperimentationFeatureFlagsVariations<'a, C> {
         ExperimentationFeatureFlagsVariations {
             client: self.client,
         }
@@ -659,7 +810,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
  Scopes: `create:experimentation`. Lifecycle: beta.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/experimentation/create-feature-flag)*/
-    pub fn create(&self) -> ExperimentationFeatureFlagsCreateRequest<'a> {
+    pub fn create(&self) -> ExperimentationFeatureFlagsCreateRequest<'a, C> {
         ExperimentationFeatureFlagsCreateRequest {
             client: self.client,
             body: None,
@@ -674,7 +825,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationFeatureFlagsDeleteRequest<'a> {
+    ) -> ExperimentationFeatureFlagsDeleteRequest<'a, C> {
         ExperimentationFeatureFlagsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -689,7 +840,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
     pub fn get(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationFeatureFlagsGetRequest<'a> {
+    ) -> ExperimentationFeatureFlagsGetRequest<'a, C> {
         ExperimentationFeatureFlagsGetRequest {
             client: self.client,
             id: id.into(),
@@ -701,7 +852,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
  Scopes: `read:experimentation`. Lifecycle: beta.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/experimentation/get-feature-flags)*/
-    pub fn list(&self) -> ExperimentationFeatureFlagsListRequest<'a> {
+    pub fn list(&self) -> ExperimentationFeatureFlagsListRequest<'a, C> {
         ExperimentationFeatureFlagsListRequest {
             client: self.client,
             from: None,
@@ -719,7 +870,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationFeatureFlagsUpdateRequest<'a> {
+    ) -> ExperimentationFeatureFlagsUpdateRequest<'a, C> {
         ExperimentationFeatureFlagsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -735,7 +886,7 @@ impl<'a> ExperimentationFeatureFlags<'a> {
     pub fn update_status(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
+    ) -> ExperimentationFeatureFlagsUpdateStatusRequest<'a, C> {
         ExperimentationFeatureFlagsUpdateStatusRequest {
             client: self.client,
             id: id.into(),
@@ -746,14 +897,14 @@ impl<'a> ExperimentationFeatureFlags<'a> {
 }
 /// Request builder for `experimentation.feature_flags.create` (`POST /experimentation/feature-flags`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateFeatureFlagRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsCreateRequest);
-impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -763,23 +914,39 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::FeatureFlag, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::FeatureFlag, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -801,29 +968,45 @@ impl<'a> ExperimentationFeatureFlagsCreateRequest<'a> {
 }
 /// Request builder for `experimentation.feature_flags.delete` (`DELETE /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsDeleteRequest);
-impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -843,31 +1026,47 @@ impl<'a> ExperimentationFeatureFlagsDeleteRequest<'a> {
 }
 /// Request builder for `experimentation.feature_flags.get` (`GET /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsGetRequest);
-impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::FeatureFlag, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::FeatureFlag, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -887,9 +1086,9 @@ impl<'a> ExperimentationFeatureFlagsGetRequest<'a> {
 }
 /// Request builder for `experimentation.feature_flags.list` (`GET /experimentation/feature-flags`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     status: Option<crate::types::FeatureFlagStatusEnum>,
     take: Option<i64>,
@@ -897,7 +1096,7 @@ pub struct ExperimentationFeatureFlagsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsListRequest);
-impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -925,18 +1124,37 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
         self.type_ = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListFeatureFlagsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListFeatureFlagsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListFeatureFlagsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -944,7 +1162,7 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -966,10 +1184,62 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
         )
     }
 }
-impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FeatureFlag> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::FeatureFlag>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::FeatureFlag>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "experimentation.feature_flags.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListFeatureFlagsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::FeatureFlag>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.feature_flags.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::FeatureFlag> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::FeatureFlag> {
         #[allow(dead_code)]
         const OPERATION: &str = "experimentation.feature_flags.list";
         #[inline]
@@ -1000,57 +1270,23 @@ impl<'a> ExperimentationFeatureFlagsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::FeatureFlag>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "experimentation.feature_flags.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListFeatureFlagsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::FeatureFlag>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.feature_flags.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::FeatureFlag> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `experimentation.feature_flags.update` (`PATCH /experimentation/feature-flags/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateFeatureFlagRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsUpdateRequest);
-impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1060,23 +1296,39 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::FeatureFlag, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::FeatureFlag, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1103,15 +1355,15 @@ impl<'a> ExperimentationFeatureFlagsUpdateRequest<'a> {
 }
 /// Request builder for `experimentation.feature_flags.update_status` (`POST /experimentation/feature-flags/{id}/status`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsUpdateStatusRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateFeatureFlagStatusRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsUpdateStatusRequest);
-impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsUpdateStatusRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1121,23 +1373,39 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::FeatureFlag, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::FeatureFlag, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1163,11 +1431,11 @@ impl<'a> ExperimentationFeatureFlagsUpdateStatusRequest<'a> {
     }
 }
 /// Operations reached by `client.experimentation().feature_flags().variations()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ExperimentationFeatureFlagsVariations<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ExperimentationFeatureFlagsVariations<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ExperimentationFeatureFlagsVariations<'a> {
+crate::mode::accessor!(ExperimentationFeatureFlagsVariations);
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariations<'a, C> {
     /** `POST /experimentation/feature-flags/{id}/variations`
 
  Scopes: `create:experimentation`. Lifecycle: beta.
@@ -1176,7 +1444,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
+    ) -> ExperimentationFeatureFlagsVariationsCreateRequest<'a, C> {
         ExperimentationFeatureFlagsVariationsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -1193,7 +1461,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
         &self,
         id: impl Into<String>,
         vid: impl Into<String>,
-    ) -> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
+    ) -> ExperimentationFeatureFlagsVariationsDeleteRequest<'a, C> {
         ExperimentationFeatureFlagsVariationsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -1210,7 +1478,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
         &self,
         id: impl Into<String>,
         vid: impl Into<String>,
-    ) -> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
+    ) -> ExperimentationFeatureFlagsVariationsGetRequest<'a, C> {
         ExperimentationFeatureFlagsVariationsGetRequest {
             client: self.client,
             id: id.into(),
@@ -1226,7 +1494,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationFeatureFlagsVariationsListRequest<'a> {
+    ) -> ExperimentationFeatureFlagsVariationsListRequest<'a, C> {
         ExperimentationFeatureFlagsVariationsListRequest {
             client: self.client,
             id: id.into(),
@@ -1242,7 +1510,7 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
         &self,
         id: impl Into<String>,
         vid: impl Into<String>,
-    ) -> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
+    ) -> ExperimentationFeatureFlagsVariationsUpdateRequest<'a, C> {
         ExperimentationFeatureFlagsVariationsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -1254,15 +1522,15 @@ impl<'a> ExperimentationFeatureFlagsVariations<'a> {
 }
 /// Request builder for `experimentation.feature_flags.variations.create` (`POST /experimentation/feature-flags/{id}/variations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsVariationsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateVariationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsCreateRequest);
-impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1272,23 +1540,39 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Variation, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Variation, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1315,30 +1599,46 @@ impl<'a> ExperimentationFeatureFlagsVariationsCreateRequest<'a> {
 }
 /// Request builder for `experimentation.feature_flags.variations.delete` (`DELETE /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsVariationsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     vid: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsDeleteRequest);
-impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1363,32 +1663,48 @@ impl<'a> ExperimentationFeatureFlagsVariationsDeleteRequest<'a> {
 }
 /// Request builder for `experimentation.feature_flags.variations.get` (`GET /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsVariationsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsVariationsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     vid: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsGetRequest);
-impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Variation, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Variation, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1413,26 +1729,45 @@ impl<'a> ExperimentationFeatureFlagsVariationsGetRequest<'a> {
 }
 /// Request builder for `experimentation.feature_flags.variations.list` (`GET /experimentation/feature-flags/{id}/variations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsVariationsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsVariationsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsListRequest);
-impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsListRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListVariationsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListVariationsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListVariationsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1440,7 +1775,7 @@ impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1460,16 +1795,16 @@ impl<'a> ExperimentationFeatureFlagsVariationsListRequest<'a> {
 }
 /// Request builder for `experimentation.feature_flags.variations.update` (`PATCH /experimentation/feature-flags/{id}/variations/{vid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationFeatureFlagsVariationsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     vid: String,
     body: Option<crate::types::UpdateVariationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationFeatureFlagsVariationsUpdateRequest);
-impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1479,23 +1814,39 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Variation, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Variation, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1526,17 +1877,17 @@ impl<'a> ExperimentationFeatureFlagsVariationsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.experimentation().segments()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ExperimentationSegments<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct ExperimentationSegments<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> ExperimentationSegments<'a> {
+crate::mode::accessor!(ExperimentationSegments);
+impl<'a, C: crate::Mode> ExperimentationSegments<'a, C> {
     /** `POST /experimentation/segments`
 
  Scopes: `create:experimentation`. Lifecycle: beta.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/experimentation/create-segment)*/
-    pub fn create(&self) -> ExperimentationSegmentsCreateRequest<'a> {
+    pub fn create(&self) -> ExperimentationSegmentsCreateRequest<'a, C> {
         ExperimentationSegmentsCreateRequest {
             client: self.client,
             body: None,
@@ -1551,7 +1902,7 @@ impl<'a> ExperimentationSegments<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationSegmentsDeleteRequest<'a> {
+    ) -> ExperimentationSegmentsDeleteRequest<'a, C> {
         ExperimentationSegmentsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -1563,7 +1914,10 @@ impl<'a> ExperimentationSegments<'a> {
  Scopes: `read:experimentation`. Lifecycle: beta.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/experimentation/get-segment)*/
-    pub fn get(&self, id: impl Into<String>) -> ExperimentationSegmentsGetRequest<'a> {
+    pub fn get(
+        &self,
+        id: impl Into<String>,
+    ) -> ExperimentationSegmentsGetRequest<'a, C> {
         ExperimentationSegmentsGetRequest {
             client: self.client,
             id: id.into(),
@@ -1575,7 +1929,7 @@ impl<'a> ExperimentationSegments<'a> {
  Scopes: `read:experimentation`. Lifecycle: beta.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/experimentation/get-segments)*/
-    pub fn list(&self) -> ExperimentationSegmentsListRequest<'a> {
+    pub fn list(&self) -> ExperimentationSegmentsListRequest<'a, C> {
         ExperimentationSegmentsListRequest {
             client: self.client,
             from: None,
@@ -1592,7 +1946,7 @@ impl<'a> ExperimentationSegments<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> ExperimentationSegmentsUpdateRequest<'a> {
+    ) -> ExperimentationSegmentsUpdateRequest<'a, C> {
         ExperimentationSegmentsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -1603,14 +1957,14 @@ impl<'a> ExperimentationSegments<'a> {
 }
 /// Request builder for `experimentation.segments.create` (`POST /experimentation/segments`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationSegmentsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationSegmentsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateSegmentRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationSegmentsCreateRequest);
-impl<'a> ExperimentationSegmentsCreateRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationSegmentsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1620,23 +1974,39 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Segment, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Segment, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1658,29 +2028,45 @@ impl<'a> ExperimentationSegmentsCreateRequest<'a> {
 }
 /// Request builder for `experimentation.segments.delete` (`DELETE /experimentation/segments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationSegmentsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationSegmentsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationSegmentsDeleteRequest);
-impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ExperimentationSegmentsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1700,31 +2086,47 @@ impl<'a> ExperimentationSegmentsDeleteRequest<'a> {
 }
 /// Request builder for `experimentation.segments.get` (`GET /experimentation/segments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationSegmentsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationSegmentsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationSegmentsGetRequest);
-impl<'a> ExperimentationSegmentsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ExperimentationSegmentsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Segment, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Segment, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("experimentation.segments.get", "id", &self.id)?;
@@ -1735,16 +2137,16 @@ impl<'a> ExperimentationSegmentsGetRequest<'a> {
 }
 /// Request builder for `experimentation.segments.list` (`GET /experimentation/segments`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationSegmentsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationSegmentsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     take: Option<i64>,
     type_: Option<crate::types::SegmentTypeFilterEnum>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationSegmentsListRequest);
-impl<'a> ExperimentationSegmentsListRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationSegmentsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1766,18 +2168,37 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
         self.type_ = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListSegmentsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListSegmentsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListSegmentsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1785,7 +2206,7 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -1802,10 +2223,57 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
         )
     }
 }
-impl<'a> ExperimentationSegmentsListRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationSegmentsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Segment> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Segment>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Segment>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "experimentation.segments.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListSegmentsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Segment>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.segments.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Segment> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Segment> {
         #[allow(dead_code)]
         const OPERATION: &str = "experimentation.segments.list";
         #[inline]
@@ -1836,57 +2304,23 @@ impl<'a> ExperimentationSegmentsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Segment>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "experimentation.segments.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListSegmentsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Segment>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.segments.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Segment> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `experimentation.segments.update` (`PATCH /experimentation/segments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ExperimentationSegmentsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ExperimentationSegmentsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateSegmentRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ExperimentationSegmentsUpdateRequest);
-impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ExperimentationSegmentsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1896,23 +2330,39 @@ impl<'a> ExperimentationSegmentsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Segment, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Segment, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

@@ -7,20 +7,27 @@ impl crate::Client {
         Flows { client: self }
     }
 }
-/// Operations reached by `client.flows()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Flows<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `flows` resource.
+    pub fn flows(&self) -> Flows<'_, crate::blocking::Client> {
+        Flows { client: self }
+    }
 }
-impl<'a> Flows<'a> {
+/// Operations reached by `client.flows()`.
+pub struct Flows<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Flows);
+impl<'a, C: crate::Mode> Flows<'a, C> {
     /// The `executions` sub-resource.
-    pub fn executions(&self) -> FlowsExecutions<'a> {
+    pub fn executions(&self) -> FlowsExecutions<'a, C> {
         FlowsExecutions {
             client: self.client,
         }
     }
     /// The `vault` sub-resource.
-    pub fn vault(&self) -> FlowsVault<'a> {
+    pub fn vault(&self) -> FlowsVault<'a, C> {
         FlowsVault { client: self.client }
     }
     /** `POST /flows`
@@ -28,7 +35,7 @@ impl<'a> Flows<'a> {
  Scopes: `create:flows`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/flows/post-flows)*/
-    pub fn create(&self) -> FlowsCreateRequest<'a> {
+    pub fn create(&self) -> FlowsCreateRequest<'a, C> {
         FlowsCreateRequest {
             client: self.client,
             body: None,
@@ -40,7 +47,7 @@ impl<'a> Flows<'a> {
  Scopes: `delete:flows`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/flows/delete-flows-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> FlowsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> FlowsDeleteRequest<'a, C> {
         FlowsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -52,7 +59,7 @@ impl<'a> Flows<'a> {
  Scopes: `read:flows`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/flows/get-flows-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> FlowsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> FlowsGetRequest<'a, C> {
         FlowsGetRequest {
             client: self.client,
             id: id.into(),
@@ -65,7 +72,7 @@ impl<'a> Flows<'a> {
  Scopes: `read:flows`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/flows/get-flows)*/
-    pub fn list(&self) -> FlowsListRequest<'a> {
+    pub fn list(&self) -> FlowsListRequest<'a, C> {
         FlowsListRequest {
             client: self.client,
             hydrate: None,
@@ -81,7 +88,7 @@ impl<'a> Flows<'a> {
  Scopes: `update:flows`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/flows/patch-flows-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> FlowsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> FlowsUpdateRequest<'a, C> {
         FlowsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -92,14 +99,14 @@ impl<'a> Flows<'a> {
 }
 /// Request builder for `flows.create` (`POST /flows`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateFlowRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsCreateRequest);
-impl<'a> FlowsCreateRequest<'a> {
+impl<'a, C: crate::Mode> FlowsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -109,18 +116,37 @@ impl<'a> FlowsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetFlowResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetFlowResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFlowResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -128,7 +154,7 @@ impl<'a> FlowsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -145,29 +171,45 @@ impl<'a> FlowsCreateRequest<'a> {
 }
 /// Request builder for `flows.delete` (`DELETE /flows/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsDeleteRequest);
-impl<'a> FlowsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> FlowsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("flows.delete", "id", &self.id)?;
@@ -178,15 +220,15 @@ impl<'a> FlowsDeleteRequest<'a> {
 }
 /// Request builder for `flows.get` (`GET /flows/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     hydrate: Option<::std::vec::Vec<crate::types::GetFlowRequestParametersHydrateEnum>>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsGetRequest);
-impl<'a> FlowsGetRequest<'a> {
+impl<'a, C: crate::Mode> FlowsGetRequest<'a, C> {
     /// Sets the `hydrate` query parameter.
     #[inline]
     pub fn hydrate(
@@ -198,18 +240,37 @@ impl<'a> FlowsGetRequest<'a> {
         self.hydrate = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetFlowResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetFlowResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFlowResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -217,7 +278,7 @@ impl<'a> FlowsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("flows.get", "id", &self.id)?;
@@ -228,9 +289,9 @@ impl<'a> FlowsGetRequest<'a> {
 }
 /// Request builder for `flows.list` (`GET /flows`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     hydrate: Option<
         ::std::vec::Vec<crate::types::ListFlowsRequestParametersHydrateEnum>,
     >,
@@ -241,7 +302,7 @@ pub struct FlowsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsListRequest);
-impl<'a> FlowsListRequest<'a> {
+impl<'a, C: crate::Mode> FlowsListRequest<'a, C> {
     /// Sets the `hydrate` query parameter.
     #[inline]
     pub fn hydrate(
@@ -277,18 +338,37 @@ impl<'a> FlowsListRequest<'a> {
         self.synchronous = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListFlowsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListFlowsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListFlowsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -296,7 +376,7 @@ impl<'a> FlowsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -314,10 +394,74 @@ impl<'a> FlowsListRequest<'a> {
         crate::runtime::send_json("flows.list", client, options, build)
     }
 }
-impl<'a> FlowsListRequest<'a> {
+impl<'a, C: crate::Mode> FlowsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FlowSummary> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::FlowSummary>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::FlowSummary>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "flows.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListFlowsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::FlowSummary>, crate::Error> {
+            match answer {
+                crate::types::ListFlowsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListFlowsResponseContent::ListFlowsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.flows.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListFlowsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::FlowSummary> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::FlowSummary> {
         #[allow(dead_code)]
         const OPERATION: &str = "flows.list";
         #[inline]
@@ -355,75 +499,31 @@ impl<'a> FlowsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::FlowSummary>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "flows.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListFlowsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::FlowSummary>, crate::Error> {
-            match answer {
-                crate::types::ListFlowsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListFlowsResponseContent::ListFlowsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.flows.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListFlowsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::FlowSummary> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `flows.update` (`PATCH /flows/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateFlowRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsUpdateRequest);
-impl<'a> FlowsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> FlowsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -433,18 +533,37 @@ impl<'a> FlowsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetFlowResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetFlowResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFlowResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -452,7 +571,7 @@ impl<'a> FlowsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("flows.update", "id", &self.id)?;
@@ -469,11 +588,11 @@ impl<'a> FlowsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.flows().executions()`.
-#[derive(Clone, Copy, Debug)]
-pub struct FlowsExecutions<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct FlowsExecutions<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> FlowsExecutions<'a> {
+crate::mode::accessor!(FlowsExecutions);
+impl<'a, C: crate::Mode> FlowsExecutions<'a, C> {
     /** `DELETE /flows/{flow_id}/executions/{execution_id}`
 
  Scopes: `delete:flows_executions`. Lifecycle: GA.
@@ -483,7 +602,7 @@ impl<'a> FlowsExecutions<'a> {
         &self,
         flow_id: impl Into<String>,
         execution_id: impl Into<String>,
-    ) -> FlowsExecutionsDeleteRequest<'a> {
+    ) -> FlowsExecutionsDeleteRequest<'a, C> {
         FlowsExecutionsDeleteRequest {
             client: self.client,
             flow_id: flow_id.into(),
@@ -500,7 +619,7 @@ impl<'a> FlowsExecutions<'a> {
         &self,
         flow_id: impl Into<String>,
         execution_id: impl Into<String>,
-    ) -> FlowsExecutionsGetRequest<'a> {
+    ) -> FlowsExecutionsGetRequest<'a, C> {
         FlowsExecutionsGetRequest {
             client: self.client,
             flow_id: flow_id.into(),
@@ -514,7 +633,7 @@ impl<'a> FlowsExecutions<'a> {
  Scopes: `read:flows_executions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/flows/get-flows-executions)*/
-    pub fn list(&self, flow_id: impl Into<String>) -> FlowsExecutionsListRequest<'a> {
+    pub fn list(&self, flow_id: impl Into<String>) -> FlowsExecutionsListRequest<'a, C> {
         FlowsExecutionsListRequest {
             client: self.client,
             flow_id: flow_id.into(),
@@ -529,30 +648,46 @@ impl<'a> FlowsExecutions<'a> {
 }
 /// Request builder for `flows.executions.delete` (`DELETE /flows/{flow_id}/executions/{execution_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsExecutionsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsExecutionsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     flow_id: String,
     execution_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsExecutionsDeleteRequest);
-impl<'a> FlowsExecutionsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> FlowsExecutionsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -579,9 +714,9 @@ impl<'a> FlowsExecutionsDeleteRequest<'a> {
 }
 /// Request builder for `flows.executions.get` (`GET /flows/{flow_id}/executions/{execution_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsExecutionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsExecutionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     flow_id: String,
     execution_id: String,
     hydrate: Option<
@@ -590,7 +725,7 @@ pub struct FlowsExecutionsGetRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsExecutionsGetRequest);
-impl<'a> FlowsExecutionsGetRequest<'a> {
+impl<'a, C: crate::Mode> FlowsExecutionsGetRequest<'a, C> {
     /// Sets the `hydrate` query parameter.
     #[inline]
     pub fn hydrate(
@@ -602,18 +737,37 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
         self.hydrate = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetFlowExecutionResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetFlowExecutionResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFlowExecutionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -621,7 +775,7 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -649,9 +803,9 @@ impl<'a> FlowsExecutionsGetRequest<'a> {
 }
 /// Request builder for `flows.executions.list` (`GET /flows/{flow_id}/executions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsExecutionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsExecutionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     flow_id: String,
     from: Option<String>,
     include_totals: Option<bool>,
@@ -661,7 +815,7 @@ pub struct FlowsExecutionsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsExecutionsListRequest);
-impl<'a> FlowsExecutionsListRequest<'a> {
+impl<'a, C: crate::Mode> FlowsExecutionsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -692,18 +846,40 @@ impl<'a> FlowsExecutionsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetFlowsExecutionsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetFlowsExecutionsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFlowsExecutionsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -711,7 +887,7 @@ impl<'a> FlowsExecutionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -735,13 +911,107 @@ impl<'a> FlowsExecutionsListRequest<'a> {
         crate::runtime::send_json("flows.executions.list", client, options, build)
     }
 }
-impl<'a> FlowsExecutionsListRequest<'a> {
+impl<'a, C: crate::Mode> FlowsExecutionsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::FlowExecutionSummary>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.offset_walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::FlowExecutionSummary>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "flows.executions.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetFlowsExecutionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::FlowExecutionSummary>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::GetFlowsExecutionsResponseContent::ResponseContent(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value.0, None, None)),
+                crate::types::GetFlowsExecutionsResponseContent::OffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.executions.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::GetFlowsExecutionsResponseContent::PaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.executions.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetFlowsExecutionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
+    pub fn checkpoint_pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::FlowExecutionSummary>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.checkpoint_walk())
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::FlowExecutionSummary> {
+        let mode = self.client;
+        let pages = if self.page.is_some() {
+            self.offset_walk()
+        } else {
+            self.checkpoint_walk()
+        };
+        crate::Mode::stream(mode, crate::pagination::items(pages))
+    }
+    /// The offset walk, as a stream whatever the client.
+    #[inline]
+    fn offset_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::FlowExecutionSummary> {
         #[allow(dead_code)]
@@ -795,79 +1065,22 @@ impl<'a> FlowsExecutionsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
+    /// The checkpoint walk, as a stream whatever the client.
     #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::FlowExecutionSummary>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "flows.executions.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::GetFlowsExecutionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::FlowExecutionSummary>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::GetFlowsExecutionsResponseContent::ResponseContent(
-                    value,
-                ) => Ok(crate::pagination::Page::new(value.0, None, None)),
-                crate::types::GetFlowsExecutionsResponseContent::OffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.executions.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::GetFlowsExecutionsResponseContent::PaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.executions.unwrap_or_default(),
-                            None,
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::GetFlowsExecutionsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
-    #[inline]
-    pub fn checkpoint_pages(
+    fn checkpoint_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::FlowExecutionSummary> {
         #[allow(dead_code)]
@@ -928,50 +1141,37 @@ impl<'a> FlowsExecutionsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
-    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
-    /// set with `.page(..)`, if one is.
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::FlowExecutionSummary> {
-        if self.page.is_some() {
-            crate::pagination::items(self.pages())
-        } else {
-            crate::pagination::items(self.checkpoint_pages())
-        }
-    }
 }
 /// Operations reached by `client.flows().vault()`.
-#[derive(Clone, Copy, Debug)]
-pub struct FlowsVault<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct FlowsVault<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> FlowsVault<'a> {
+crate::mode::accessor!(FlowsVault);
+impl<'a, C: crate::Mode> FlowsVault<'a, C> {
     /// The `connections` sub-resource.
-    pub fn connections(&self) -> FlowsVaultConnections<'a> {
+    pub fn connections(&self) -> FlowsVaultConnections<'a, C> {
         FlowsVaultConnections {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.flows().vault().connections()`.
-#[derive(Clone, Copy, Debug)]
-pub struct FlowsVaultConnections<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct FlowsVaultConnections<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> FlowsVaultConnections<'a> {
+crate::mode::accessor!(FlowsVaultConnections);
+impl<'a, C: crate::Mode> FlowsVaultConnections<'a, C> {
     /** `POST /flows/vault/connections`
 
  Scopes: `create:flows_vault_connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/flows/post-flows-vault-connections)*/
-    pub fn create(&self) -> FlowsVaultConnectionsCreateRequest<'a> {
+    pub fn create(&self) -> FlowsVaultConnectionsCreateRequest<'a, C> {
         FlowsVaultConnectionsCreateRequest {
             client: self.client,
             body: None,
@@ -986,7 +1186,7 @@ impl<'a> FlowsVaultConnections<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> FlowsVaultConnectionsDeleteRequest<'a> {
+    ) -> FlowsVaultConnectionsDeleteRequest<'a, C> {
         FlowsVaultConnectionsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -998,7 +1198,7 @@ impl<'a> FlowsVaultConnections<'a> {
  Scopes: `read:flows_vault_connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/flows/get-flows-vault-connections-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> FlowsVaultConnectionsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> FlowsVaultConnectionsGetRequest<'a, C> {
         FlowsVaultConnectionsGetRequest {
             client: self.client,
             id: id.into(),
@@ -1010,7 +1210,7 @@ impl<'a> FlowsVaultConnections<'a> {
  Scopes: `read:flows_vault_connections`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/flows/get-flows-vault-connections)*/
-    pub fn list(&self) -> FlowsVaultConnectionsListRequest<'a> {
+    pub fn list(&self) -> FlowsVaultConnectionsListRequest<'a, C> {
         FlowsVaultConnectionsListRequest {
             client: self.client,
             include_totals: None,
@@ -1027,7 +1227,7 @@ impl<'a> FlowsVaultConnections<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> FlowsVaultConnectionsUpdateRequest<'a> {
+    ) -> FlowsVaultConnectionsUpdateRequest<'a, C> {
         FlowsVaultConnectionsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -1038,14 +1238,14 @@ impl<'a> FlowsVaultConnections<'a> {
 }
 /// Request builder for `flows.vault.connections.create` (`POST /flows/vault/connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsVaultConnectionsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsVaultConnectionsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateFlowsVaultConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsVaultConnectionsCreateRequest);
-impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
+impl<'a, C: crate::Mode> FlowsVaultConnectionsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1055,21 +1255,40 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetFlowsVaultConnectionResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetFlowsVaultConnectionResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFlowsVaultConnectionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1077,7 +1296,7 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1099,29 +1318,45 @@ impl<'a> FlowsVaultConnectionsCreateRequest<'a> {
 }
 /// Request builder for `flows.vault.connections.delete` (`DELETE /flows/vault/connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsVaultConnectionsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsVaultConnectionsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsVaultConnectionsDeleteRequest);
-impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> FlowsVaultConnectionsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1141,29 +1376,48 @@ impl<'a> FlowsVaultConnectionsDeleteRequest<'a> {
 }
 /// Request builder for `flows.vault.connections.get` (`GET /flows/vault/connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsVaultConnectionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsVaultConnectionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsVaultConnectionsGetRequest);
-impl<'a> FlowsVaultConnectionsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> FlowsVaultConnectionsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetFlowsVaultConnectionResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetFlowsVaultConnectionResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFlowsVaultConnectionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1171,7 +1425,7 @@ impl<'a> FlowsVaultConnectionsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("flows.vault.connections.get", "id", &self.id)?;
@@ -1182,16 +1436,16 @@ impl<'a> FlowsVaultConnectionsGetRequest<'a> {
 }
 /// Request builder for `flows.vault.connections.list` (`GET /flows/vault/connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsVaultConnectionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsVaultConnectionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsVaultConnectionsListRequest);
-impl<'a> FlowsVaultConnectionsListRequest<'a> {
+impl<'a, C: crate::Mode> FlowsVaultConnectionsListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -1210,21 +1464,42 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListFlowsVaultConnectionsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListFlowsVaultConnectionsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListFlowsVaultConnectionsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1232,7 +1507,7 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -1248,10 +1523,80 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
         crate::runtime::send_json("flows.vault.connections.list", client, options, build)
     }
 }
-impl<'a> FlowsVaultConnectionsListRequest<'a> {
+impl<'a, C: crate::Mode> FlowsVaultConnectionsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::FlowsVaultConnectionSummary>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::FlowsVaultConnectionSummary>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "flows.vault.connections.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListFlowsVaultConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::FlowsVaultConnectionSummary>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListFlowsVaultConnectionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListFlowsVaultConnectionsResponseContent::ListFlowsVaultConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListFlowsVaultConnectionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::FlowsVaultConnectionSummary> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::FlowsVaultConnectionSummary> {
         #[allow(dead_code)]
@@ -1294,83 +1639,31 @@ impl<'a> FlowsVaultConnectionsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::FlowsVaultConnectionSummary>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "flows.vault.connections.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListFlowsVaultConnectionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::FlowsVaultConnectionSummary>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListFlowsVaultConnectionsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListFlowsVaultConnectionsResponseContent::ListFlowsVaultConnectionsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.connections.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListFlowsVaultConnectionsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::FlowsVaultConnectionSummary> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `flows.vault.connections.update` (`PATCH /flows/vault/connections/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FlowsVaultConnectionsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FlowsVaultConnectionsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateFlowsVaultConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FlowsVaultConnectionsUpdateRequest);
-impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> FlowsVaultConnectionsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1380,21 +1673,40 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetFlowsVaultConnectionResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetFlowsVaultConnectionResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFlowsVaultConnectionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1402,7 +1714,7 @@ impl<'a> FlowsVaultConnectionsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

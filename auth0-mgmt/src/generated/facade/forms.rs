@@ -7,18 +7,25 @@ impl crate::Client {
         Forms { client: self }
     }
 }
-/// Operations reached by `client.forms()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Forms<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `forms` resource.
+    pub fn forms(&self) -> Forms<'_, crate::blocking::Client> {
+        Forms { client: self }
+    }
 }
-impl<'a> Forms<'a> {
+/// Operations reached by `client.forms()`.
+pub struct Forms<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Forms);
+impl<'a, C: crate::Mode> Forms<'a, C> {
     /** `POST /forms`
 
  Scopes: `create:forms`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/forms/create-form)*/
-    pub fn create(&self) -> FormsCreateRequest<'a> {
+    pub fn create(&self) -> FormsCreateRequest<'a, C> {
         FormsCreateRequest {
             client: self.client,
             body: None,
@@ -30,7 +37,7 @@ impl<'a> Forms<'a> {
  Scopes: `delete:forms`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/forms/delete-form)*/
-    pub fn delete(&self, id: impl Into<String>) -> FormsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> FormsDeleteRequest<'a, C> {
         FormsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +49,7 @@ impl<'a> Forms<'a> {
  Scopes: `read:forms`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/forms/get-form)*/
-    pub fn get(&self, id: impl Into<String>) -> FormsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> FormsGetRequest<'a, C> {
         FormsGetRequest {
             client: self.client,
             id: id.into(),
@@ -55,7 +62,7 @@ impl<'a> Forms<'a> {
  Scopes: `read:forms`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/forms/get-forms)*/
-    pub fn list(&self) -> FormsListRequest<'a> {
+    pub fn list(&self) -> FormsListRequest<'a, C> {
         FormsListRequest {
             client: self.client,
             hydrate: None,
@@ -70,7 +77,7 @@ impl<'a> Forms<'a> {
  Scopes: `update:forms`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/forms/patch-form)*/
-    pub fn update(&self, id: impl Into<String>) -> FormsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> FormsUpdateRequest<'a, C> {
         FormsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -81,14 +88,14 @@ impl<'a> Forms<'a> {
 }
 /// Request builder for `forms.create` (`POST /forms`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FormsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FormsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateFormRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FormsCreateRequest);
-impl<'a> FormsCreateRequest<'a> {
+impl<'a, C: crate::Mode> FormsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -98,18 +105,37 @@ impl<'a> FormsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetFormResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetFormResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFormResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -117,7 +143,7 @@ impl<'a> FormsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -134,29 +160,45 @@ impl<'a> FormsCreateRequest<'a> {
 }
 /// Request builder for `forms.delete` (`DELETE /forms/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FormsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FormsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FormsDeleteRequest);
-impl<'a> FormsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> FormsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("forms.delete", "id", &self.id)?;
@@ -167,15 +209,15 @@ impl<'a> FormsDeleteRequest<'a> {
 }
 /// Request builder for `forms.get` (`GET /forms/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FormsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FormsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     hydrate: Option<::std::vec::Vec<crate::types::FormsRequestParametersHydrateEnum>>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FormsGetRequest);
-impl<'a> FormsGetRequest<'a> {
+impl<'a, C: crate::Mode> FormsGetRequest<'a, C> {
     /// Sets the `hydrate` query parameter.
     #[inline]
     pub fn hydrate(
@@ -187,18 +229,37 @@ impl<'a> FormsGetRequest<'a> {
         self.hydrate = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetFormResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetFormResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFormResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -206,7 +267,7 @@ impl<'a> FormsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("forms.get", "id", &self.id)?;
@@ -217,9 +278,9 @@ impl<'a> FormsGetRequest<'a> {
 }
 /// Request builder for `forms.list` (`GET /forms`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FormsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FormsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     hydrate: Option<::std::vec::Vec<crate::types::FormsRequestParametersHydrateEnum>>,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -227,7 +288,7 @@ pub struct FormsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FormsListRequest);
-impl<'a> FormsListRequest<'a> {
+impl<'a, C: crate::Mode> FormsListRequest<'a, C> {
     /// Sets the `hydrate` query parameter.
     #[inline]
     pub fn hydrate(
@@ -257,18 +318,37 @@ impl<'a> FormsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListFormsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListFormsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListFormsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -276,7 +356,7 @@ impl<'a> FormsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -293,10 +373,74 @@ impl<'a> FormsListRequest<'a> {
         crate::runtime::send_json("forms.list", client, options, build)
     }
 }
-impl<'a> FormsListRequest<'a> {
+impl<'a, C: crate::Mode> FormsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::FormSummary> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::FormSummary>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::FormSummary>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "forms.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListFormsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::FormSummary>, crate::Error> {
+            match answer {
+                crate::types::ListFormsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListFormsResponseContent::ListFormsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.forms.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListFormsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::FormSummary> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::FormSummary> {
         #[allow(dead_code)]
         const OPERATION: &str = "forms.list";
         #[inline]
@@ -334,75 +478,31 @@ impl<'a> FormsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::FormSummary>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "forms.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListFormsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::FormSummary>, crate::Error> {
-            match answer {
-                crate::types::ListFormsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListFormsResponseContent::ListFormsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.forms.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListFormsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::FormSummary> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `forms.update` (`PATCH /forms/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct FormsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct FormsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateFormRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(FormsUpdateRequest);
-impl<'a> FormsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> FormsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -412,18 +512,37 @@ impl<'a> FormsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetFormResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetFormResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetFormResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -431,7 +550,7 @@ impl<'a> FormsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("forms.update", "id", &self.id)?;

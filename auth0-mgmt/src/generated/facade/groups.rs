@@ -7,20 +7,27 @@ impl crate::Client {
         Groups { client: self }
     }
 }
-/// Operations reached by `client.groups()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Groups<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `groups` resource.
+    pub fn groups(&self) -> Groups<'_, crate::blocking::Client> {
+        Groups { client: self }
+    }
 }
-impl<'a> Groups<'a> {
+/// Operations reached by `client.groups()`.
+pub struct Groups<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Groups);
+impl<'a, C: crate::Mode> Groups<'a, C> {
     /// The `members` sub-resource.
-    pub fn members(&self) -> GroupsMembers<'a> {
+    pub fn members(&self) -> GroupsMembers<'a, C> {
         GroupsMembers {
             client: self.client,
         }
     }
     /// The `roles` sub-resource.
-    pub fn roles(&self) -> GroupsRoles<'a> {
+    pub fn roles(&self) -> GroupsRoles<'a, C> {
         GroupsRoles { client: self.client }
     }
     /** `DELETE /groups/{id}`
@@ -28,7 +35,7 @@ impl<'a> Groups<'a> {
  Scopes: `delete:groups`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/groups/delete-group)*/
-    pub fn delete(&self, id: impl Into<String>) -> GroupsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> GroupsDeleteRequest<'a, C> {
         GroupsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -40,7 +47,7 @@ impl<'a> Groups<'a> {
  Scopes: `read:groups`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/groups/get-group)*/
-    pub fn get(&self, id: impl Into<String>) -> GroupsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> GroupsGetRequest<'a, C> {
         GroupsGetRequest {
             client: self.client,
             id: id.into(),
@@ -52,7 +59,7 @@ impl<'a> Groups<'a> {
  Scopes: `read:groups`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/groups/get-groups)*/
-    pub fn list(&self) -> GroupsListRequest<'a> {
+    pub fn list(&self) -> GroupsListRequest<'a, C> {
         GroupsListRequest {
             client: self.client,
             connection_id: None,
@@ -72,29 +79,45 @@ impl<'a> Groups<'a> {
 }
 /// Request builder for `groups.delete` (`DELETE /groups/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GroupsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GroupsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GroupsDeleteRequest);
-impl<'a> GroupsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GroupsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.delete", "id", &self.id)?;
@@ -105,31 +128,47 @@ impl<'a> GroupsDeleteRequest<'a> {
 }
 /// Request builder for `groups.get` (`GET /groups/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GroupsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GroupsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GroupsGetRequest);
-impl<'a> GroupsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GroupsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Group, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Group, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Group>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Group>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.get", "id", &self.id)?;
@@ -140,9 +179,9 @@ impl<'a> GroupsGetRequest<'a> {
 }
 /// Request builder for `groups.list` (`GET /groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GroupsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GroupsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     connection_id: Option<String>,
     external_id: Option<String>,
     fields: Option<String>,
@@ -157,7 +196,7 @@ pub struct GroupsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GroupsListRequest);
-impl<'a> GroupsListRequest<'a> {
+impl<'a, C: crate::Mode> GroupsListRequest<'a, C> {
     /// Sets the `connection_id` query parameter.
     #[inline]
     pub fn connection_id(mut self, value: impl Into<String>) -> Self {
@@ -224,18 +263,37 @@ impl<'a> GroupsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListGroupsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListGroupsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListGroupsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -243,7 +301,7 @@ impl<'a> GroupsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -267,13 +325,88 @@ impl<'a> GroupsListRequest<'a> {
         crate::runtime::send_json("groups.list", client, options, build)
     }
 }
-impl<'a> GroupsListRequest<'a> {
+impl<'a, C: crate::Mode> GroupsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Group>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.offset_walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "groups.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            match answer {
+                crate::types::ListGroupsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListGroupsResponseContent::ListGroupsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.groups.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListGroupsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
+    pub fn checkpoint_pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::Group>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.checkpoint_walk())
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Group> {
+        let mode = self.client;
+        let pages = if self.page.is_some() {
+            self.offset_walk()
+        } else {
+            self.checkpoint_walk()
+        };
+        crate::Mode::stream(mode, crate::pagination::items(pages))
+    }
+    /// The offset walk, as a stream whatever the client.
+    #[inline]
+    fn offset_walk(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "groups.list";
         #[inline]
@@ -311,62 +444,22 @@ impl<'a> GroupsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
+    /// The checkpoint walk, as a stream whatever the client.
     #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "groups.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListGroupsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
-            match answer {
-                crate::types::ListGroupsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListGroupsResponseContent::ListGroupsPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.groups.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::ListGroupsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
-    #[inline]
-    pub fn checkpoint_pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+    fn checkpoint_walk(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "groups.list";
         #[inline]
@@ -411,35 +504,24 @@ impl<'a> GroupsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
-    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
-    /// set with `.page(..)`, if one is.
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
-        if self.page.is_some() {
-            crate::pagination::items(self.pages())
-        } else {
-            crate::pagination::items(self.checkpoint_pages())
-        }
-    }
 }
 /// Operations reached by `client.groups().members()`.
-#[derive(Clone, Copy, Debug)]
-pub struct GroupsMembers<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct GroupsMembers<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> GroupsMembers<'a> {
+crate::mode::accessor!(GroupsMembers);
+impl<'a, C: crate::Mode> GroupsMembers<'a, C> {
     /** `GET /groups/{id}/members`
 
  Scopes: `read:group_members`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/groups/get-group-members)*/
-    pub fn get(&self, id: impl Into<String>) -> GroupsMembersGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> GroupsMembersGetRequest<'a, C> {
         GroupsMembersGetRequest {
             client: self.client,
             id: id.into(),
@@ -453,9 +535,9 @@ impl<'a> GroupsMembers<'a> {
 }
 /// Request builder for `groups.members.get` (`GET /groups/{id}/members`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GroupsMembersGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GroupsMembersGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     fields: Option<String>,
     from: Option<String>,
@@ -464,7 +546,7 @@ pub struct GroupsMembersGetRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GroupsMembersGetRequest);
-impl<'a> GroupsMembersGetRequest<'a> {
+impl<'a, C: crate::Mode> GroupsMembersGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -489,18 +571,37 @@ impl<'a> GroupsMembersGetRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetGroupMembersResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetGroupMembersResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetGroupMembersResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -508,7 +609,7 @@ impl<'a> GroupsMembersGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.members.get", "id", &self.id)?;
@@ -527,10 +628,62 @@ impl<'a> GroupsMembersGetRequest<'a> {
         crate::runtime::send_json("groups.members.get", client, options, build)
     }
 }
-impl<'a> GroupsMembersGetRequest<'a> {
+impl<'a, C: crate::Mode> GroupsMembersGetRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::GroupMember> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::GroupMember>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::GroupMember>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "groups.members.get";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetGroupMembersResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::GroupMember>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.members.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::GroupMember> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::GroupMember> {
         #[allow(dead_code)]
         const OPERATION: &str = "groups.members.get";
         #[inline]
@@ -561,58 +714,24 @@ impl<'a> GroupsMembersGetRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::GroupMember>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "groups.members.get";
-        #[inline]
-        fn extract(
-            answer: crate::types::GetGroupMembersResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::GroupMember>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.members.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::GroupMember> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.groups().roles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct GroupsRoles<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct GroupsRoles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> GroupsRoles<'a> {
+crate::mode::accessor!(GroupsRoles);
+impl<'a, C: crate::Mode> GroupsRoles<'a, C> {
     /** `POST /groups/{id}/roles`
 
  Scopes: `create:group_roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/groups/post-group-roles)*/
-    pub fn create(&self, id: impl Into<String>) -> GroupsRolesCreateRequest<'a> {
+    pub fn create(&self, id: impl Into<String>) -> GroupsRolesCreateRequest<'a, C> {
         GroupsRolesCreateRequest {
             client: self.client,
             id: id.into(),
@@ -625,7 +744,7 @@ impl<'a> GroupsRoles<'a> {
  Scopes: `delete:group_roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/groups/delete-group-roles)*/
-    pub fn delete(&self, id: impl Into<String>) -> GroupsRolesDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> GroupsRolesDeleteRequest<'a, C> {
         GroupsRolesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -638,7 +757,7 @@ impl<'a> GroupsRoles<'a> {
  Scopes: `read:group_roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/groups/get-group-roles)*/
-    pub fn list(&self, id: impl Into<String>) -> GroupsRolesListRequest<'a> {
+    pub fn list(&self, id: impl Into<String>) -> GroupsRolesListRequest<'a, C> {
         GroupsRolesListRequest {
             client: self.client,
             id: id.into(),
@@ -650,15 +769,15 @@ impl<'a> GroupsRoles<'a> {
 }
 /// Request builder for `groups.roles.create` (`POST /groups/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GroupsRolesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GroupsRolesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GroupsRolesCreateRequest);
-impl<'a> GroupsRolesCreateRequest<'a> {
+impl<'a, C: crate::Mode> GroupsRolesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -668,21 +787,37 @@ impl<'a> GroupsRolesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.roles.create", "id", &self.id)?;
@@ -700,15 +835,15 @@ impl<'a> GroupsRolesCreateRequest<'a> {
 }
 /// Request builder for `groups.roles.delete` (`DELETE /groups/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GroupsRolesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GroupsRolesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GroupsRolesDeleteRequest);
-impl<'a> GroupsRolesDeleteRequest<'a> {
+impl<'a, C: crate::Mode> GroupsRolesDeleteRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -718,21 +853,37 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.roles.delete", "id", &self.id)?;
@@ -750,16 +901,16 @@ impl<'a> GroupsRolesDeleteRequest<'a> {
 }
 /// Request builder for `groups.roles.list` (`GET /groups/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GroupsRolesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GroupsRolesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GroupsRolesListRequest);
-impl<'a> GroupsRolesListRequest<'a> {
+impl<'a, C: crate::Mode> GroupsRolesListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -772,18 +923,37 @@ impl<'a> GroupsRolesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListGroupRolesResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListGroupRolesResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListGroupRolesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -791,7 +961,7 @@ impl<'a> GroupsRolesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("groups.roles.list", "id", &self.id)?;
@@ -800,10 +970,57 @@ impl<'a> GroupsRolesListRequest<'a> {
         crate::runtime::send_json("groups.roles.list", client, options, build)
     }
 }
-impl<'a> GroupsRolesListRequest<'a> {
+impl<'a, C: crate::Mode> GroupsRolesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Role>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "groups.roles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListGroupRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Role> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
         const OPERATION: &str = "groups.roles.list";
         #[inline]
@@ -834,43 +1051,9 @@ impl<'a> GroupsRolesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
-    }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "groups.roles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListGroupRolesResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.roles.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
-        crate::pagination::items(self.pages())
     }
 }

@@ -7,43 +7,50 @@ impl crate::Client {
         Guardian { client: self }
     }
 }
-/// Operations reached by `client.guardian()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Guardian<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `guardian` resource.
+    pub fn guardian(&self) -> Guardian<'_, crate::blocking::Client> {
+        Guardian { client: self }
+    }
 }
-impl<'a> Guardian<'a> {
+/// Operations reached by `client.guardian()`.
+pub struct Guardian<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Guardian);
+impl<'a, C: crate::Mode> Guardian<'a, C> {
     /// The `enrollments` sub-resource.
-    pub fn enrollments(&self) -> GuardianEnrollments<'a> {
+    pub fn enrollments(&self) -> GuardianEnrollments<'a, C> {
         GuardianEnrollments {
             client: self.client,
         }
     }
     /// The `factors` sub-resource.
-    pub fn factors(&self) -> GuardianFactors<'a> {
+    pub fn factors(&self) -> GuardianFactors<'a, C> {
         GuardianFactors {
             client: self.client,
         }
     }
     /// The `policies` sub-resource.
-    pub fn policies(&self) -> GuardianPolicies<'a> {
+    pub fn policies(&self) -> GuardianPolicies<'a, C> {
         GuardianPolicies {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.guardian().enrollments()`.
-#[derive(Clone, Copy, Debug)]
-pub struct GuardianEnrollments<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct GuardianEnrollments<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> GuardianEnrollments<'a> {
+crate::mode::accessor!(GuardianEnrollments);
+impl<'a, C: crate::Mode> GuardianEnrollments<'a, C> {
     /** `POST /guardian/enrollments/ticket`
 
  Scopes: `create:guardian_enrollment_tickets`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/post-ticket)*/
-    pub fn create_ticket(&self) -> GuardianEnrollmentsCreateTicketRequest<'a> {
+    pub fn create_ticket(&self) -> GuardianEnrollmentsCreateTicketRequest<'a, C> {
         GuardianEnrollmentsCreateTicketRequest {
             client: self.client,
             auth0_custom_domain: None,
@@ -56,7 +63,10 @@ impl<'a> GuardianEnrollments<'a> {
  Scopes: `delete:guardian_enrollments`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/delete-enrollments-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> GuardianEnrollmentsDeleteRequest<'a> {
+    pub fn delete(
+        &self,
+        id: impl Into<String>,
+    ) -> GuardianEnrollmentsDeleteRequest<'a, C> {
         GuardianEnrollmentsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -68,7 +78,7 @@ impl<'a> GuardianEnrollments<'a> {
  Scopes: `read:guardian_enrollments`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-enrollments-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> GuardianEnrollmentsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> GuardianEnrollmentsGetRequest<'a, C> {
         GuardianEnrollmentsGetRequest {
             client: self.client,
             id: id.into(),
@@ -78,15 +88,15 @@ impl<'a> GuardianEnrollments<'a> {
 }
 /// Request builder for `guardian.enrollments.create_ticket` (`POST /guardian/enrollments/ticket`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianEnrollmentsCreateTicketRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianEnrollmentsCreateTicketRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateGuardianEnrollmentTicketRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianEnrollmentsCreateTicketRequest);
-impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
+impl<'a, C: crate::Mode> GuardianEnrollmentsCreateTicketRequest<'a, C> {
     /// Sets the `auth0_custom_domain` header parameter.
     #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -102,21 +112,42 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::CreateGuardianEnrollmentTicketResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreateGuardianEnrollmentTicketResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::CreateGuardianEnrollmentTicketResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -126,7 +157,7 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -155,29 +186,45 @@ impl<'a> GuardianEnrollmentsCreateTicketRequest<'a> {
 }
 /// Request builder for `guardian.enrollments.delete` (`DELETE /guardian/enrollments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianEnrollmentsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianEnrollmentsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianEnrollmentsDeleteRequest);
-impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianEnrollmentsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("guardian.enrollments.delete", "id", &self.id)?;
@@ -188,26 +235,48 @@ impl<'a> GuardianEnrollmentsDeleteRequest<'a> {
 }
 /// Request builder for `guardian.enrollments.get` (`GET /guardian/enrollments/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianEnrollmentsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianEnrollmentsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianEnrollmentsGetRequest);
-impl<'a> GuardianEnrollmentsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianEnrollmentsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetGuardianEnrollmentResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianEnrollmentResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetGuardianEnrollmentResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -215,7 +284,7 @@ impl<'a> GuardianEnrollmentsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("guardian.enrollments.get", "id", &self.id)?;
@@ -225,31 +294,31 @@ impl<'a> GuardianEnrollmentsGetRequest<'a> {
     }
 }
 /// Operations reached by `client.guardian().factors()`.
-#[derive(Clone, Copy, Debug)]
-pub struct GuardianFactors<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct GuardianFactors<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> GuardianFactors<'a> {
+crate::mode::accessor!(GuardianFactors);
+impl<'a, C: crate::Mode> GuardianFactors<'a, C> {
     /// The `duo` sub-resource.
-    pub fn duo(&self) -> GuardianFactorsDuo<'a> {
+    pub fn duo(&self) -> GuardianFactorsDuo<'a, C> {
         GuardianFactorsDuo {
             client: self.client,
         }
     }
     /// The `phone` sub-resource.
-    pub fn phone(&self) -> GuardianFactorsPhone<'a> {
+    pub fn phone(&self) -> GuardianFactorsPhone<'a, C> {
         GuardianFactorsPhone {
             client: self.client,
         }
     }
     /// The `push_notification` sub-resource.
-    pub fn push_notification(&self) -> GuardianFactorsPushNotification<'a> {
+    pub fn push_notification(&self) -> GuardianFactorsPushNotification<'a, C> {
         GuardianFactorsPushNotification {
             client: self.client,
         }
     }
     /// The `sms` sub-resource.
-    pub fn sms(&self) -> GuardianFactorsSms<'a> {
+    pub fn sms(&self) -> GuardianFactorsSms<'a, C> {
         GuardianFactorsSms {
             client: self.client,
         }
@@ -259,7 +328,7 @@ impl<'a> GuardianFactors<'a> {
  Scopes: `read:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-factors)*/
-    pub fn list(&self) -> GuardianFactorsListRequest<'a> {
+    pub fn list(&self) -> GuardianFactorsListRequest<'a, C> {
         GuardianFactorsListRequest {
             client: self.client,
             options: Default::default(),
@@ -273,7 +342,7 @@ impl<'a> GuardianFactors<'a> {
     pub fn set(
         &self,
         name: impl Into<crate::types::GuardianFactorNameEnum>,
-    ) -> GuardianFactorsSetRequest<'a> {
+    ) -> GuardianFactorsSetRequest<'a, C> {
         GuardianFactorsSetRequest {
             client: self.client,
             name: name.into(),
@@ -284,25 +353,44 @@ impl<'a> GuardianFactors<'a> {
 }
 /// Request builder for `guardian.factors.list` (`GET /guardian/factors`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsListRequest);
-impl<'a> GuardianFactorsListRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsListRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::std::vec::Vec<crate::types::GuardianFactor>, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::std::vec::Vec<crate::types::GuardianFactor>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<::std::vec::Vec<crate::types::GuardianFactor>>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -310,7 +398,7 @@ impl<'a> GuardianFactorsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factors())
@@ -320,15 +408,15 @@ impl<'a> GuardianFactorsListRequest<'a> {
 }
 /// Request builder for `guardian.factors.set` (`PUT /guardian/factors/{name}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     name: crate::types::GuardianFactorNameEnum,
     body: Option<crate::types::SetGuardianFactorRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsSetRequest);
-impl<'a> GuardianFactorsSetRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -338,18 +426,37 @@ impl<'a> GuardianFactorsSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SetGuardianFactorResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::SetGuardianFactorResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SetGuardianFactorResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -357,7 +464,7 @@ impl<'a> GuardianFactorsSetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -378,30 +485,30 @@ impl<'a> GuardianFactorsSetRequest<'a> {
     }
 }
 /// Operations reached by `client.guardian().factors().duo()`.
-#[derive(Clone, Copy, Debug)]
-pub struct GuardianFactorsDuo<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct GuardianFactorsDuo<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> GuardianFactorsDuo<'a> {
+crate::mode::accessor!(GuardianFactorsDuo);
+impl<'a, C: crate::Mode> GuardianFactorsDuo<'a, C> {
     /// The `settings` sub-resource.
-    pub fn settings(&self) -> GuardianFactorsDuoSettings<'a> {
+    pub fn settings(&self) -> GuardianFactorsDuoSettings<'a, C> {
         GuardianFactorsDuoSettings {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.guardian().factors().duo().settings()`.
-#[derive(Clone, Copy, Debug)]
-pub struct GuardianFactorsDuoSettings<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct GuardianFactorsDuoSettings<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> GuardianFactorsDuoSettings<'a> {
+crate::mode::accessor!(GuardianFactorsDuoSettings);
+impl<'a, C: crate::Mode> GuardianFactorsDuoSettings<'a, C> {
     /** `GET /guardian/factors/duo/settings`
 
  Scopes: `read:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-factor-duo-settings)*/
-    pub fn get(&self) -> GuardianFactorsDuoSettingsGetRequest<'a> {
+    pub fn get(&self) -> GuardianFactorsDuoSettingsGetRequest<'a, C> {
         GuardianFactorsDuoSettingsGetRequest {
             client: self.client,
             options: Default::default(),
@@ -412,7 +519,7 @@ impl<'a> GuardianFactorsDuoSettings<'a> {
  Scopes: `update:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-factor-duo-settings)*/
-    pub fn set(&self) -> GuardianFactorsDuoSettingsSetRequest<'a> {
+    pub fn set(&self) -> GuardianFactorsDuoSettingsSetRequest<'a, C> {
         GuardianFactorsDuoSettingsSetRequest {
             client: self.client,
             body: None,
@@ -424,7 +531,7 @@ impl<'a> GuardianFactorsDuoSettings<'a> {
  Scopes: `update:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/patch-factor-duo-settings)*/
-    pub fn update(&self) -> GuardianFactorsDuoSettingsUpdateRequest<'a> {
+    pub fn update(&self) -> GuardianFactorsDuoSettingsUpdateRequest<'a, C> {
         GuardianFactorsDuoSettingsUpdateRequest {
             client: self.client,
             body: None,
@@ -434,28 +541,49 @@ impl<'a> GuardianFactorsDuoSettings<'a> {
 }
 /// Request builder for `guardian.factors.duo.settings.get` (`GET /guardian/factors/duo/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsDuoSettingsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsDuoSettingsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsDuoSettingsGetRequest);
-impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorDuoSettingsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorDuoSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorDuoSettingsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -465,7 +593,7 @@ impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factor_duo_settings())
@@ -480,14 +608,14 @@ impl<'a> GuardianFactorsDuoSettingsGetRequest<'a> {
 }
 /// Request builder for `guardian.factors.duo.settings.set` (`PUT /guardian/factors/duo/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsDuoSettingsSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsDuoSettingsSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsDuoSettingsSetRequest);
-impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -497,21 +625,42 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorDuoSettingsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorDuoSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorDuoSettingsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -521,7 +670,7 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -543,14 +692,14 @@ impl<'a> GuardianFactorsDuoSettingsSetRequest<'a> {
 }
 /// Request builder for `guardian.factors.duo.settings.update` (`PATCH /guardian/factors/duo/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsDuoSettingsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsDuoSettingsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorDuoSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsDuoSettingsUpdateRequest);
-impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -560,21 +709,42 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorDuoSettingsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorDuoSettingsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorDuoSettingsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -584,7 +754,7 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -605,17 +775,19 @@ impl<'a> GuardianFactorsDuoSettingsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.guardian().factors().phone()`.
-#[derive(Clone, Copy, Debug)]
-pub struct GuardianFactorsPhone<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct GuardianFactorsPhone<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> GuardianFactorsPhone<'a> {
+crate::mode::accessor!(GuardianFactorsPhone);
+impl<'a, C: crate::Mode> GuardianFactorsPhone<'a, C> {
     /** `GET /guardian/factors/phone/message-types`
 
  Scopes: `read:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-message-types)*/
-    pub fn get_message_types(&self) -> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
+    pub fn get_message_types(
+        &self,
+    ) -> GuardianFactorsPhoneGetMessageTypesRequest<'a, C> {
         GuardianFactorsPhoneGetMessageTypesRequest {
             client: self.client,
             options: Default::default(),
@@ -628,7 +800,7 @@ impl<'a> GuardianFactorsPhone<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-guardian-phone-providers)*/
     pub fn get_selected_provider(
         &self,
-    ) -> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
+    ) -> GuardianFactorsPhoneGetSelectedProviderRequest<'a, C> {
         GuardianFactorsPhoneGetSelectedProviderRequest {
             client: self.client,
             options: Default::default(),
@@ -639,7 +811,7 @@ impl<'a> GuardianFactorsPhone<'a> {
  Scopes: `read:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-factor-phone-templates)*/
-    pub fn get_templates(&self) -> GuardianFactorsPhoneGetTemplatesRequest<'a> {
+    pub fn get_templates(&self) -> GuardianFactorsPhoneGetTemplatesRequest<'a, C> {
         GuardianFactorsPhoneGetTemplatesRequest {
             client: self.client,
             options: Default::default(),
@@ -652,7 +824,7 @@ impl<'a> GuardianFactorsPhone<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-phone-twilio-factor-provider)*/
     pub fn get_twilio_provider(
         &self,
-    ) -> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
+    ) -> GuardianFactorsPhoneGetTwilioProviderRequest<'a, C> {
         GuardianFactorsPhoneGetTwilioProviderRequest {
             client: self.client,
             options: Default::default(),
@@ -663,7 +835,9 @@ impl<'a> GuardianFactorsPhone<'a> {
  Scopes: `update:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-message-types)*/
-    pub fn set_message_types(&self) -> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
+    pub fn set_message_types(
+        &self,
+    ) -> GuardianFactorsPhoneSetMessageTypesRequest<'a, C> {
         GuardianFactorsPhoneSetMessageTypesRequest {
             client: self.client,
             body: None,
@@ -675,7 +849,7 @@ impl<'a> GuardianFactorsPhone<'a> {
  Scopes: `update:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-phone-providers)*/
-    pub fn set_provider(&self) -> GuardianFactorsPhoneSetProviderRequest<'a> {
+    pub fn set_provider(&self) -> GuardianFactorsPhoneSetProviderRequest<'a, C> {
         GuardianFactorsPhoneSetProviderRequest {
             client: self.client,
             body: None,
@@ -687,7 +861,7 @@ impl<'a> GuardianFactorsPhone<'a> {
  Scopes: `update:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-factor-phone-templates)*/
-    pub fn set_templates(&self) -> GuardianFactorsPhoneSetTemplatesRequest<'a> {
+    pub fn set_templates(&self) -> GuardianFactorsPhoneSetTemplatesRequest<'a, C> {
         GuardianFactorsPhoneSetTemplatesRequest {
             client: self.client,
             body: None,
@@ -701,7 +875,7 @@ impl<'a> GuardianFactorsPhone<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-twilio)*/
     pub fn set_twilio_provider(
         &self,
-    ) -> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
+    ) -> GuardianFactorsPhoneSetTwilioProviderRequest<'a, C> {
         GuardianFactorsPhoneSetTwilioProviderRequest {
             client: self.client,
             body: None,
@@ -711,28 +885,49 @@ impl<'a> GuardianFactorsPhone<'a> {
 }
 /// Request builder for `guardian.factors.phone.get_message_types` (`GET /guardian/factors/phone/message-types`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPhoneGetMessageTypesRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPhoneGetMessageTypesRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneGetMessageTypesRequest);
-impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsPhoneGetMessageTypesRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -742,7 +937,7 @@ impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_message_types())
@@ -757,28 +952,49 @@ impl<'a> GuardianFactorsPhoneGetMessageTypesRequest<'a> {
 }
 /// Request builder for `guardian.factors.phone.get_selected_provider` (`GET /guardian/factors/phone/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPhoneGetSelectedProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneGetSelectedProviderRequest);
-impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsPhoneGetSelectedProviderRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSmsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSmsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSmsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -788,7 +1004,7 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_guardian_phone_providers())
@@ -803,28 +1019,49 @@ impl<'a> GuardianFactorsPhoneGetSelectedProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.phone.get_templates` (`GET /guardian/factors/phone/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPhoneGetTemplatesRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPhoneGetTemplatesRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneGetTemplatesRequest);
-impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsPhoneGetTemplatesRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorSmsTemplatesResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -834,7 +1071,7 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factor_phone_templates())
@@ -849,28 +1086,49 @@ impl<'a> GuardianFactorsPhoneGetTemplatesRequest<'a> {
 }
 /// Request builder for `guardian.factors.phone.get_twilio_provider` (`GET /guardian/factors/phone/providers/twilio`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPhoneGetTwilioProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneGetTwilioProviderRequest);
-impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsPhoneGetTwilioProviderRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -880,7 +1138,7 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_phone_twilio_factor_provider())
@@ -895,14 +1153,14 @@ impl<'a> GuardianFactorsPhoneGetTwilioProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.phone.set_message_types` (`PUT /guardian/factors/phone/message-types`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPhoneSetMessageTypesRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPhoneSetMessageTypesRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorPhoneMessageTypesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneSetMessageTypesRequest);
-impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPhoneSetMessageTypesRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -912,21 +1170,42 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -936,7 +1215,7 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -958,14 +1237,14 @@ impl<'a> GuardianFactorsPhoneSetMessageTypesRequest<'a> {
 }
 /// Request builder for `guardian.factors.phone.set_provider` (`PUT /guardian/factors/phone/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPhoneSetProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPhoneSetProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneSetProviderRequest);
-impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPhoneSetProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -975,21 +1254,42 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSmsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSmsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSmsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -999,7 +1299,7 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1021,14 +1321,14 @@ impl<'a> GuardianFactorsPhoneSetProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.phone.set_templates` (`PUT /guardian/factors/phone/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPhoneSetTemplatesRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPhoneSetTemplatesRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneSetTemplatesRequest);
-impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPhoneSetTemplatesRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1038,21 +1338,42 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorSmsTemplatesResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1062,7 +1383,7 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1084,14 +1405,14 @@ impl<'a> GuardianFactorsPhoneSetTemplatesRequest<'a> {
 }
 /// Request builder for `guardian.factors.phone.set_twilio_provider` (`PUT /guardian/factors/phone/providers/twilio`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPhoneSetTwilioProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPhoneSetTwilioProviderRequest);
-impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPhoneSetTwilioProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1101,21 +1422,42 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1125,7 +1467,7 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1146,11 +1488,11 @@ impl<'a> GuardianFactorsPhoneSetTwilioProviderRequest<'a> {
     }
 }
 /// Operations reached by `client.guardian().factors().push_notification()`.
-#[derive(Clone, Copy, Debug)]
-pub struct GuardianFactorsPushNotification<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct GuardianFactorsPushNotification<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> GuardianFactorsPushNotification<'a> {
+crate::mode::accessor!(GuardianFactorsPushNotification);
+impl<'a, C: crate::Mode> GuardianFactorsPushNotification<'a, C> {
     /** `GET /guardian/factors/push-notification/providers/apns`
 
  Scopes: `read:guardian_factors`. Lifecycle: GA.
@@ -1158,7 +1500,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-apns)*/
     pub fn get_apns_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationGetApnsProviderRequest<'a, C> {
         GuardianFactorsPushNotificationGetApnsProviderRequest {
             client: self.client,
             options: Default::default(),
@@ -1171,7 +1513,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-pn-providers)*/
     pub fn get_selected_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a, C> {
         GuardianFactorsPushNotificationGetSelectedProviderRequest {
             client: self.client,
             options: Default::default(),
@@ -1184,7 +1526,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-sns)*/
     pub fn get_sns_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationGetSnsProviderRequest<'a, C> {
         GuardianFactorsPushNotificationGetSnsProviderRequest {
             client: self.client,
             options: Default::default(),
@@ -1197,7 +1539,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-apns)*/
     pub fn set_apns_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationSetApnsProviderRequest<'a, C> {
         GuardianFactorsPushNotificationSetApnsProviderRequest {
             client: self.client,
             body: None,
@@ -1211,7 +1553,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-fcm)*/
     pub fn set_fcm_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationSetFcmProviderRequest<'a, C> {
         GuardianFactorsPushNotificationSetFcmProviderRequest {
             client: self.client,
             body: None,
@@ -1225,7 +1567,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-fcmv1)*/
     pub fn set_fcmv1_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a, C> {
         GuardianFactorsPushNotificationSetFcmv1ProviderRequest {
             client: self.client,
             body: None,
@@ -1237,7 +1579,9 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  Scopes: `update:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-pn-providers)*/
-    pub fn set_provider(&self) -> GuardianFactorsPushNotificationSetProviderRequest<'a> {
+    pub fn set_provider(
+        &self,
+    ) -> GuardianFactorsPushNotificationSetProviderRequest<'a, C> {
         GuardianFactorsPushNotificationSetProviderRequest {
             client: self.client,
             body: None,
@@ -1251,7 +1595,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-sns)*/
     pub fn set_sns_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationSetSnsProviderRequest<'a, C> {
         GuardianFactorsPushNotificationSetSnsProviderRequest {
             client: self.client,
             body: None,
@@ -1265,7 +1609,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/patch-apns)*/
     pub fn update_apns_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a, C> {
         GuardianFactorsPushNotificationUpdateApnsProviderRequest {
             client: self.client,
             body: None,
@@ -1279,7 +1623,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/patch-fcm)*/
     pub fn update_fcm_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a, C> {
         GuardianFactorsPushNotificationUpdateFcmProviderRequest {
             client: self.client,
             body: None,
@@ -1293,7 +1637,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/patch-fcmv1)*/
     pub fn update_fcmv1_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a, C> {
         GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest {
             client: self.client,
             body: None,
@@ -1307,7 +1651,7 @@ impl<'a> GuardianFactorsPushNotification<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/patch-sns)*/
     pub fn update_sns_provider(
         &self,
-    ) -> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
+    ) -> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a, C> {
         GuardianFactorsPushNotificationUpdateSnsProviderRequest {
             client: self.client,
             body: None,
@@ -1317,28 +1661,49 @@ impl<'a> GuardianFactorsPushNotification<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.get_apns_provider` (`GET /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationGetApnsProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPushNotificationGetApnsProviderRequest);
-impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsPushNotificationGetApnsProviderRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderApnsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderApnsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderApnsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1348,7 +1713,7 @@ impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_apns())
@@ -1363,30 +1728,57 @@ impl<'a> GuardianFactorsPushNotificationGetApnsProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.get_selected_provider` (`GET /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationGetSelectedProviderRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(
     GuardianFactorsPushNotificationGetSelectedProviderRequest
 );
-impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<
+    'a,
+    C: crate::Mode,
+> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1396,7 +1788,7 @@ impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_pn_providers())
@@ -1411,28 +1803,49 @@ impl<'a> GuardianFactorsPushNotificationGetSelectedProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.get_sns_provider` (`GET /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationGetSnsProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPushNotificationGetSnsProviderRequest);
-impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsPushNotificationGetSnsProviderRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSnsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSnsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSnsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1442,7 +1855,7 @@ impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_sns())
@@ -1457,16 +1870,16 @@ impl<'a> GuardianFactorsPushNotificationGetSnsProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.set_apns_provider` (`PUT /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationSetApnsProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
     >,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPushNotificationSetApnsProviderRequest);
-impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetApnsProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1478,21 +1891,42 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1502,7 +1936,7 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1524,16 +1958,16 @@ impl<'a> GuardianFactorsPushNotificationSetApnsProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.set_fcm_provider` (`PUT /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationSetFcmProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
     >,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPushNotificationSetFcmProviderRequest);
-impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetFcmProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1545,21 +1979,42 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1569,7 +2024,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1591,16 +2046,19 @@ impl<'a> GuardianFactorsPushNotificationSetFcmProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.set_fcmv1_provider` (`PUT /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationSetFcmv1ProviderRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     >,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPushNotificationSetFcmv1ProviderRequest);
-impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1612,21 +2070,42 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1636,7 +2115,7 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1658,14 +2137,14 @@ impl<'a> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.set_provider` (`PUT /guardian/factors/push-notification/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationSetProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationSetProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorsProviderPushNotificationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPushNotificationSetProviderRequest);
-impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1677,21 +2156,42 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1701,7 +2201,7 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1723,16 +2223,16 @@ impl<'a> GuardianFactorsPushNotificationSetProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.set_sns_provider` (`PUT /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationSetSnsProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
     >,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsPushNotificationSetSnsProviderRequest);
-impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetSnsProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1744,21 +2244,42 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSnsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSnsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSnsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1768,7 +2289,7 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1790,9 +2311,12 @@ impl<'a> GuardianFactorsPushNotificationSetSnsProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.update_apns_provider` (`PATCH /guardian/factors/push-notification/providers/apns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationUpdateApnsProviderRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationApnsRequestContent,
     >,
@@ -1801,7 +2325,10 @@ pub struct GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
 crate::runtime::request_options!(
     GuardianFactorsPushNotificationUpdateApnsProviderRequest
 );
-impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
+impl<
+    'a,
+    C: crate::Mode,
+> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1813,21 +2340,42 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1837,7 +2385,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1859,9 +2407,12 @@ impl<'a> GuardianFactorsPushNotificationUpdateApnsProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.update_fcm_provider` (`PATCH /guardian/factors/push-notification/providers/fcm`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationUpdateFcmProviderRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationFcmRequestContent,
     >,
@@ -1870,7 +2421,7 @@ pub struct GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
 crate::runtime::request_options!(
     GuardianFactorsPushNotificationUpdateFcmProviderRequest
 );
-impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1882,21 +2433,42 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1906,7 +2478,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1928,9 +2500,12 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.update_fcmv1_provider` (`PATCH /guardian/factors/push-notification/providers/fcmv1`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationFcmv1RequestContent,
     >,
@@ -1939,7 +2514,10 @@ pub struct GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
 crate::runtime::request_options!(
     GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest
 );
-impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
+impl<
+    'a,
+    C: crate::Mode,
+> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1951,21 +2529,42 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1975,7 +2574,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -1997,9 +2596,12 @@ impl<'a> GuardianFactorsPushNotificationUpdateFcmv1ProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.push_notification.update_sns_provider` (`PATCH /guardian/factors/push-notification/providers/sns`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsPushNotificationUpdateSnsProviderRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     body: Option<
         crate::types::SetGuardianFactorsProviderPushNotificationSnsRequestContent,
     >,
@@ -2008,7 +2610,7 @@ pub struct GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
 crate::runtime::request_options!(
     GuardianFactorsPushNotificationUpdateSnsProviderRequest
 );
-impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2020,21 +2622,42 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSnsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSnsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSnsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2044,7 +2667,7 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -2065,11 +2688,11 @@ impl<'a> GuardianFactorsPushNotificationUpdateSnsProviderRequest<'a> {
     }
 }
 /// Operations reached by `client.guardian().factors().sms()`.
-#[derive(Clone, Copy, Debug)]
-pub struct GuardianFactorsSms<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct GuardianFactorsSms<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> GuardianFactorsSms<'a> {
+crate::mode::accessor!(GuardianFactorsSms);
+impl<'a, C: crate::Mode> GuardianFactorsSms<'a, C> {
     /** `GET /guardian/factors/sms/selected-provider`
 
  Scopes: `read:guardian_factors`. Lifecycle: GA.
@@ -2077,7 +2700,7 @@ impl<'a> GuardianFactorsSms<'a> {
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-sms-providers)*/
     pub fn get_selected_provider(
         &self,
-    ) -> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
+    ) -> GuardianFactorsSmsGetSelectedProviderRequest<'a, C> {
         GuardianFactorsSmsGetSelectedProviderRequest {
             client: self.client,
             options: Default::default(),
@@ -2088,7 +2711,7 @@ impl<'a> GuardianFactorsSms<'a> {
  Scopes: `read:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-factor-sms-templates)*/
-    pub fn get_templates(&self) -> GuardianFactorsSmsGetTemplatesRequest<'a> {
+    pub fn get_templates(&self) -> GuardianFactorsSmsGetTemplatesRequest<'a, C> {
         GuardianFactorsSmsGetTemplatesRequest {
             client: self.client,
             options: Default::default(),
@@ -2099,7 +2722,9 @@ impl<'a> GuardianFactorsSms<'a> {
  Scopes: `read:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-sms-twilio-factor-provider)*/
-    pub fn get_twilio_provider(&self) -> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
+    pub fn get_twilio_provider(
+        &self,
+    ) -> GuardianFactorsSmsGetTwilioProviderRequest<'a, C> {
         GuardianFactorsSmsGetTwilioProviderRequest {
             client: self.client,
             options: Default::default(),
@@ -2110,7 +2735,7 @@ impl<'a> GuardianFactorsSms<'a> {
  Scopes: `update:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-sms-providers)*/
-    pub fn set_provider(&self) -> GuardianFactorsSmsSetProviderRequest<'a> {
+    pub fn set_provider(&self) -> GuardianFactorsSmsSetProviderRequest<'a, C> {
         GuardianFactorsSmsSetProviderRequest {
             client: self.client,
             body: None,
@@ -2122,7 +2747,7 @@ impl<'a> GuardianFactorsSms<'a> {
  Scopes: `update:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-factor-sms-templates)*/
-    pub fn set_templates(&self) -> GuardianFactorsSmsSetTemplatesRequest<'a> {
+    pub fn set_templates(&self) -> GuardianFactorsSmsSetTemplatesRequest<'a, C> {
         GuardianFactorsSmsSetTemplatesRequest {
             client: self.client,
             body: None,
@@ -2134,7 +2759,9 @@ impl<'a> GuardianFactorsSms<'a> {
  Scopes: `update:guardian_factors`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-sms-twilio-factor-provider)*/
-    pub fn set_twilio_provider(&self) -> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
+    pub fn set_twilio_provider(
+        &self,
+    ) -> GuardianFactorsSmsSetTwilioProviderRequest<'a, C> {
         GuardianFactorsSmsSetTwilioProviderRequest {
             client: self.client,
             body: None,
@@ -2144,28 +2771,49 @@ impl<'a> GuardianFactorsSms<'a> {
 }
 /// Request builder for `guardian.factors.sms.get_selected_provider` (`GET /guardian/factors/sms/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsSmsGetSelectedProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsSmsGetSelectedProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsSmsGetSelectedProviderRequest);
-impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsSmsGetSelectedProviderRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSmsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSmsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSmsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2175,7 +2823,7 @@ impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_sms_providers())
@@ -2190,30 +2838,53 @@ impl<'a> GuardianFactorsSmsGetSelectedProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.sms.get_templates` (`GET /guardian/factors/sms/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsSmsGetTemplatesRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsSmsGetTemplatesRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsSmsGetTemplatesRequest);
-impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsSmsGetTemplatesRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::std::option::Option<
-                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::std::option::Option<
+                    crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+                >,
+                crate::Error,
             >,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::std::option::Option<
+                        crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+                    >,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2225,7 +2896,7 @@ impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_factor_sms_templates())
@@ -2240,28 +2911,49 @@ impl<'a> GuardianFactorsSmsGetTemplatesRequest<'a> {
 }
 /// Request builder for `guardian.factors.sms.get_twilio_provider` (`GET /guardian/factors/sms/providers/twilio`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsSmsGetTwilioProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsSmsGetTwilioProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsSmsGetTwilioProviderRequest);
-impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianFactorsSmsGetTwilioProviderRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2271,7 +2963,7 @@ impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_sms_twilio_factor_provider())
@@ -2286,14 +2978,14 @@ impl<'a> GuardianFactorsSmsGetTwilioProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.sms.set_provider` (`PUT /guardian/factors/sms/selected-provider`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsSmsSetProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsSmsSetProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorsProviderSmsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsSmsSetProviderRequest);
-impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsSmsSetProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2303,21 +2995,42 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSmsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSmsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSmsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2327,7 +3040,7 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -2349,14 +3062,14 @@ impl<'a> GuardianFactorsSmsSetProviderRequest<'a> {
 }
 /// Request builder for `guardian.factors.sms.set_templates` (`PUT /guardian/factors/sms/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsSmsSetTemplatesRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsSmsSetTemplatesRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorSmsTemplatesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsSmsSetTemplatesRequest);
-impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsSmsSetTemplatesRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2366,21 +3079,42 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorSmsTemplatesResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorSmsTemplatesResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2390,7 +3124,7 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -2412,14 +3146,14 @@ impl<'a> GuardianFactorsSmsSetTemplatesRequest<'a> {
 }
 /// Request builder for `guardian.factors.sms.set_twilio_provider` (`PUT /guardian/factors/sms/providers/twilio`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianFactorsSmsSetTwilioProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianFactorsSmsSetTwilioProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorsProviderSmsTwilioRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianFactorsSmsSetTwilioProviderRequest);
-impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
+impl<'a, C: crate::Mode> GuardianFactorsSmsSetTwilioProviderRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2429,21 +3163,42 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2453,7 +3208,7 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -2474,17 +3229,17 @@ impl<'a> GuardianFactorsSmsSetTwilioProviderRequest<'a> {
     }
 }
 /// Operations reached by `client.guardian().policies()`.
-#[derive(Clone, Copy, Debug)]
-pub struct GuardianPolicies<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct GuardianPolicies<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> GuardianPolicies<'a> {
+crate::mode::accessor!(GuardianPolicies);
+impl<'a, C: crate::Mode> GuardianPolicies<'a, C> {
     /** `GET /guardian/policies`
 
  Scopes: `read:mfa_policies`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/get-policies)*/
-    pub fn list(&self) -> GuardianPoliciesListRequest<'a> {
+    pub fn list(&self) -> GuardianPoliciesListRequest<'a, C> {
         GuardianPoliciesListRequest {
             client: self.client,
             options: Default::default(),
@@ -2495,7 +3250,7 @@ impl<'a> GuardianPolicies<'a> {
  Scopes: `update:mfa_policies`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/guardian/put-policies)*/
-    pub fn set(&self) -> GuardianPoliciesSetRequest<'a> {
+    pub fn set(&self) -> GuardianPoliciesSetRequest<'a, C> {
         GuardianPoliciesSetRequest {
             client: self.client,
             body: None,
@@ -2505,25 +3260,47 @@ impl<'a> GuardianPolicies<'a> {
 }
 /// Request builder for `guardian.policies.list` (`GET /guardian/policies`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianPoliciesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianPoliciesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianPoliciesListRequest);
-impl<'a> GuardianPoliciesListRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> GuardianPoliciesListRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SetGuardianPoliciesResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::SetGuardianPoliciesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SetGuardianPoliciesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2531,7 +3308,7 @@ impl<'a> GuardianPoliciesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_policies())
@@ -2541,14 +3318,14 @@ impl<'a> GuardianPoliciesListRequest<'a> {
 }
 /// Request builder for `guardian.policies.set` (`PUT /guardian/policies`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct GuardianPoliciesSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct GuardianPoliciesSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianPoliciesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(GuardianPoliciesSetRequest);
-impl<'a> GuardianPoliciesSetRequest<'a> {
+impl<'a, C: crate::Mode> GuardianPoliciesSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2558,18 +3335,40 @@ impl<'a> GuardianPoliciesSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SetGuardianPoliciesResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::SetGuardianPoliciesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SetGuardianPoliciesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2577,7 +3376,7 @@ impl<'a> GuardianPoliciesSetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self

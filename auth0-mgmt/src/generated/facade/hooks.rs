@@ -7,14 +7,21 @@ impl crate::Client {
         Hooks { client: self }
     }
 }
-/// Operations reached by `client.hooks()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Hooks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `hooks` resource.
+    pub fn hooks(&self) -> Hooks<'_, crate::blocking::Client> {
+        Hooks { client: self }
+    }
 }
-impl<'a> Hooks<'a> {
+/// Operations reached by `client.hooks()`.
+pub struct Hooks<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Hooks);
+impl<'a, C: crate::Mode> Hooks<'a, C> {
     /// The `secrets` sub-resource.
-    pub fn secrets(&self) -> HooksSecrets<'a> {
+    pub fn secrets(&self) -> HooksSecrets<'a, C> {
         HooksSecrets {
             client: self.client,
         }
@@ -24,7 +31,7 @@ impl<'a> Hooks<'a> {
  Scopes: `create:hooks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/hooks/post-hooks)*/
-    pub fn create(&self) -> HooksCreateRequest<'a> {
+    pub fn create(&self) -> HooksCreateRequest<'a, C> {
         HooksCreateRequest {
             client: self.client,
             body: None,
@@ -36,7 +43,7 @@ impl<'a> Hooks<'a> {
  Scopes: `delete:hooks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/hooks/delete-hooks-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> HooksDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> HooksDeleteRequest<'a, C> {
         HooksDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -48,7 +55,7 @@ impl<'a> Hooks<'a> {
  Scopes: `read:hooks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/hooks/get-hooks-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> HooksGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> HooksGetRequest<'a, C> {
         HooksGetRequest {
             client: self.client,
             id: id.into(),
@@ -61,7 +68,7 @@ impl<'a> Hooks<'a> {
  Scopes: `read:hooks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/hooks/get-hooks)*/
-    pub fn list(&self) -> HooksListRequest<'a> {
+    pub fn list(&self) -> HooksListRequest<'a, C> {
         HooksListRequest {
             client: self.client,
             enabled: None,
@@ -78,7 +85,7 @@ impl<'a> Hooks<'a> {
  Scopes: `update:hooks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/hooks/patch-hooks-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> HooksUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> HooksUpdateRequest<'a, C> {
         HooksUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -89,14 +96,14 @@ impl<'a> Hooks<'a> {
 }
 /// Request builder for `hooks.create` (`POST /hooks`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct HooksCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct HooksCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateHookRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(HooksCreateRequest);
-impl<'a> HooksCreateRequest<'a> {
+impl<'a, C: crate::Mode> HooksCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -106,23 +113,39 @@ impl<'a> HooksCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Hook, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Hook, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Hook>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Hook>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -139,29 +162,45 @@ impl<'a> HooksCreateRequest<'a> {
 }
 /// Request builder for `hooks.delete` (`DELETE /hooks/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct HooksDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct HooksDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(HooksDeleteRequest);
-impl<'a> HooksDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> HooksDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.delete", "id", &self.id)?;
@@ -172,38 +211,54 @@ impl<'a> HooksDeleteRequest<'a> {
 }
 /// Request builder for `hooks.get` (`GET /hooks/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct HooksGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct HooksGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     fields: Option<String>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(HooksGetRequest);
-impl<'a> HooksGetRequest<'a> {
+impl<'a, C: crate::Mode> HooksGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
         self.fields = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Hook, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Hook, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Hook>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Hook>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.get", "id", &self.id)?;
@@ -214,9 +269,9 @@ impl<'a> HooksGetRequest<'a> {
 }
 /// Request builder for `hooks.list` (`GET /hooks`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct HooksListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct HooksListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     enabled: Option<bool>,
     fields: Option<String>,
     include_totals: Option<bool>,
@@ -226,7 +281,7 @@ pub struct HooksListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(HooksListRequest);
-impl<'a> HooksListRequest<'a> {
+impl<'a, C: crate::Mode> HooksListRequest<'a, C> {
     /// Sets the `enabled` query parameter.
     #[inline]
     pub fn enabled(mut self, value: bool) -> Self {
@@ -266,18 +321,37 @@ impl<'a> HooksListRequest<'a> {
         self.trigger_id = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListHooksResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListHooksResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListHooksResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -285,7 +359,7 @@ impl<'a> HooksListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -304,10 +378,69 @@ impl<'a> HooksListRequest<'a> {
         crate::runtime::send_json("hooks.list", client, options, build)
     }
 }
-impl<'a> HooksListRequest<'a> {
+impl<'a, C: crate::Mode> HooksListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Hook> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Hook>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Hook>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "hooks.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListHooksResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Hook>, crate::Error> {
+            match answer {
+                crate::types::ListHooksResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListHooksResponseContent::ListHooksOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.hooks.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListHooksResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Hook> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Hook> {
         #[allow(dead_code)]
         const OPERATION: &str = "hooks.list";
         #[inline]
@@ -345,75 +478,31 @@ impl<'a> HooksListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Hook>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "hooks.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListHooksResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Hook>, crate::Error> {
-            match answer {
-                crate::types::ListHooksResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListHooksResponseContent::ListHooksOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.hooks.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListHooksResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Hook> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `hooks.update` (`PATCH /hooks/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct HooksUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct HooksUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateHookRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(HooksUpdateRequest);
-impl<'a> HooksUpdateRequest<'a> {
+impl<'a, C: crate::Mode> HooksUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -423,23 +512,39 @@ impl<'a> HooksUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Hook, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Hook, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Hook>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Hook>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.update", "id", &self.id)?;
@@ -456,17 +561,17 @@ impl<'a> HooksUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.hooks().secrets()`.
-#[derive(Clone, Copy, Debug)]
-pub struct HooksSecrets<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct HooksSecrets<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> HooksSecrets<'a> {
+crate::mode::accessor!(HooksSecrets);
+impl<'a, C: crate::Mode> HooksSecrets<'a, C> {
     /** `POST /hooks/{id}/secrets`
 
  Scopes: `update:hooks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/hooks/post-secrets)*/
-    pub fn create(&self, id: impl Into<String>) -> HooksSecretsCreateRequest<'a> {
+    pub fn create(&self, id: impl Into<String>) -> HooksSecretsCreateRequest<'a, C> {
         HooksSecretsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -479,7 +584,7 @@ impl<'a> HooksSecrets<'a> {
  Scopes: `delete:hooks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/hooks/delete-secrets)*/
-    pub fn delete(&self, id: impl Into<String>) -> HooksSecretsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> HooksSecretsDeleteRequest<'a, C> {
         HooksSecretsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -492,7 +597,7 @@ impl<'a> HooksSecrets<'a> {
  Scopes: `read:hooks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/hooks/get-secrets)*/
-    pub fn get(&self, id: impl Into<String>) -> HooksSecretsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> HooksSecretsGetRequest<'a, C> {
         HooksSecretsGetRequest {
             client: self.client,
             id: id.into(),
@@ -504,7 +609,7 @@ impl<'a> HooksSecrets<'a> {
  Scopes: `update:hooks`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/hooks/patch-secrets)*/
-    pub fn update(&self, id: impl Into<String>) -> HooksSecretsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> HooksSecretsUpdateRequest<'a, C> {
         HooksSecretsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -515,16 +620,16 @@ impl<'a> HooksSecrets<'a> {
 }
 /// Request builder for `hooks.secrets.create` (`POST /hooks/{id}/secrets`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct HooksSecretsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct HooksSecretsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     >,
     options: crate::runtime::RequestOptions,
 }
-impl ::std::fmt::Debug for HooksSecretsCreateRequest<'_> {
+impl<C: ::std::fmt::Debug> ::std::fmt::Debug for HooksSecretsCreateRequest<'_, C> {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("HooksSecretsCreateRequest")
             .field("id", &self.id)
@@ -534,7 +639,7 @@ impl ::std::fmt::Debug for HooksSecretsCreateRequest<'_> {
     }
 }
 crate::runtime::request_options!(HooksSecretsCreateRequest);
-impl<'a> HooksSecretsCreateRequest<'a> {
+impl<'a, C: crate::Mode> HooksSecretsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -546,23 +651,39 @@ impl<'a> HooksSecretsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.secrets.create", "id", &self.id)?;
@@ -580,15 +701,15 @@ impl<'a> HooksSecretsCreateRequest<'a> {
 }
 /// Request builder for `hooks.secrets.delete` (`DELETE /hooks/{id}/secrets`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct HooksSecretsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct HooksSecretsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<::std::vec::Vec<::std::string::String>>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(HooksSecretsDeleteRequest);
-impl<'a> HooksSecretsDeleteRequest<'a> {
+impl<'a, C: crate::Mode> HooksSecretsDeleteRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -598,21 +719,37 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.secrets.delete", "id", &self.id)?;
@@ -630,29 +767,56 @@ impl<'a> HooksSecretsDeleteRequest<'a> {
 }
 /// Request builder for `hooks.secrets.get` (`GET /hooks/{id}/secrets`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct HooksSecretsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct HooksSecretsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(HooksSecretsGetRequest);
-impl<'a> HooksSecretsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> HooksSecretsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -662,7 +826,7 @@ impl<'a> HooksSecretsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.secrets.get", "id", &self.id)?;
@@ -673,16 +837,16 @@ impl<'a> HooksSecretsGetRequest<'a> {
 }
 /// Request builder for `hooks.secrets.update` (`PATCH /hooks/{id}/secrets`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct HooksSecretsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct HooksSecretsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<
         ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     >,
     options: crate::runtime::RequestOptions,
 }
-impl ::std::fmt::Debug for HooksSecretsUpdateRequest<'_> {
+impl<C: ::std::fmt::Debug> ::std::fmt::Debug for HooksSecretsUpdateRequest<'_, C> {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("HooksSecretsUpdateRequest")
             .field("id", &self.id)
@@ -692,7 +856,7 @@ impl ::std::fmt::Debug for HooksSecretsUpdateRequest<'_> {
     }
 }
 crate::runtime::request_options!(HooksSecretsUpdateRequest);
-impl<'a> HooksSecretsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> HooksSecretsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -704,23 +868,39 @@ impl<'a> HooksSecretsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("hooks.secrets.update", "id", &self.id)?;

@@ -7,30 +7,37 @@ impl crate::Client {
         Jobs { client: self }
     }
 }
-/// Operations reached by `client.jobs()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Jobs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `jobs` resource.
+    pub fn jobs(&self) -> Jobs<'_, crate::blocking::Client> {
+        Jobs { client: self }
+    }
 }
-impl<'a> Jobs<'a> {
+/// Operations reached by `client.jobs()`.
+pub struct Jobs<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Jobs);
+impl<'a, C: crate::Mode> Jobs<'a, C> {
     /// The `errors` sub-resource.
-    pub fn errors(&self) -> JobsErrors<'a> {
+    pub fn errors(&self) -> JobsErrors<'a, C> {
         JobsErrors { client: self.client }
     }
     /// The `users_exports` sub-resource.
-    pub fn users_exports(&self) -> JobsUsersExports<'a> {
+    pub fn users_exports(&self) -> JobsUsersExports<'a, C> {
         JobsUsersExports {
             client: self.client,
         }
     }
     /// The `users_imports` sub-resource.
-    pub fn users_imports(&self) -> JobsUsersImports<'a> {
+    pub fn users_imports(&self) -> JobsUsersImports<'a, C> {
         JobsUsersImports {
             client: self.client,
         }
     }
     /// The `verification_email` sub-resource.
-    pub fn verification_email(&self) -> JobsVerificationEmail<'a> {
+    pub fn verification_email(&self) -> JobsVerificationEmail<'a, C> {
         JobsVerificationEmail {
             client: self.client,
         }
@@ -40,7 +47,7 @@ impl<'a> Jobs<'a> {
  Scopes: `create:users`, `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/jobs/get-jobs-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> JobsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> JobsGetRequest<'a, C> {
         JobsGetRequest {
             client: self.client,
             id: id.into(),
@@ -50,26 +57,45 @@ impl<'a> Jobs<'a> {
 }
 /// Request builder for `jobs.get` (`GET /jobs/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct JobsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct JobsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(JobsGetRequest);
-impl<'a> JobsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> JobsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetJobResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetJobResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetJobResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -77,7 +103,7 @@ impl<'a> JobsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("jobs.get", "id", &self.id)?;
@@ -87,17 +113,17 @@ impl<'a> JobsGetRequest<'a> {
     }
 }
 /// Operations reached by `client.jobs().errors()`.
-#[derive(Clone, Copy, Debug)]
-pub struct JobsErrors<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct JobsErrors<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> JobsErrors<'a> {
+crate::mode::accessor!(JobsErrors);
+impl<'a, C: crate::Mode> JobsErrors<'a, C> {
     /** `GET /jobs/{id}/errors`
 
  Scopes: `create:users`, `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/jobs/get-errors)*/
-    pub fn get(&self, id: impl Into<String>) -> JobsErrorsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> JobsErrorsGetRequest<'a, C> {
         JobsErrorsGetRequest {
             client: self.client,
             id: id.into(),
@@ -107,29 +133,50 @@ impl<'a> JobsErrors<'a> {
 }
 /// Request builder for `jobs.errors.get` (`GET /jobs/{id}/errors`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct JobsErrorsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct JobsErrorsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(JobsErrorsGetRequest);
-impl<'a> JobsErrorsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> JobsErrorsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::std::option::Option<crate::types::GetErrorsResponse>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::std::option::Option<crate::types::GetErrorsResponse>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::std::option::Option<crate::types::GetErrorsResponse>,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -137,7 +184,7 @@ impl<'a> JobsErrorsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("jobs.errors.get", "id", &self.id)?;
@@ -147,17 +194,17 @@ impl<'a> JobsErrorsGetRequest<'a> {
     }
 }
 /// Operations reached by `client.jobs().users_exports()`.
-#[derive(Clone, Copy, Debug)]
-pub struct JobsUsersExports<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct JobsUsersExports<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> JobsUsersExports<'a> {
+crate::mode::accessor!(JobsUsersExports);
+impl<'a, C: crate::Mode> JobsUsersExports<'a, C> {
     /** `POST /jobs/users-exports`
 
  Scopes: `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/jobs/post-users-exports)*/
-    pub fn create(&self) -> JobsUsersExportsCreateRequest<'a> {
+    pub fn create(&self) -> JobsUsersExportsCreateRequest<'a, C> {
         JobsUsersExportsCreateRequest {
             client: self.client,
             body: None,
@@ -167,14 +214,14 @@ impl<'a> JobsUsersExports<'a> {
 }
 /// Request builder for `jobs.users_exports.create` (`POST /jobs/users-exports`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct JobsUsersExportsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct JobsUsersExportsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateExportUsersRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(JobsUsersExportsCreateRequest);
-impl<'a> JobsUsersExportsCreateRequest<'a> {
+impl<'a, C: crate::Mode> JobsUsersExportsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -184,18 +231,37 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::CreateExportUsersResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::CreateExportUsersResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::CreateExportUsersResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -203,7 +269,7 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -219,32 +285,32 @@ impl<'a> JobsUsersExportsCreateRequest<'a> {
     }
 }
 /// Operations reached by `client.jobs().users_imports()`.
-#[derive(Clone, Copy, Debug)]
-pub struct JobsUsersImports<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct JobsUsersImports<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> JobsUsersImports<'a> {
+crate::mode::accessor!(JobsUsersImports);
+impl<'a, C: crate::Mode> JobsUsersImports<'a, C> {
     /** `POST /jobs/users-imports`
 
  Scopes: `create:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/jobs/post-users-imports)*/
-    pub fn create(&self) -> crate::handwritten::JobsUsersImportsCreateRequest<'a> {
+    pub fn create(&self) -> crate::handwritten::JobsUsersImportsCreateRequest<'a, C> {
         crate::handwritten::JobsUsersImportsCreateRequest::new(self.client)
     }
 }
 /// Operations reached by `client.jobs().verification_email()`.
-#[derive(Clone, Copy, Debug)]
-pub struct JobsVerificationEmail<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct JobsVerificationEmail<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> JobsVerificationEmail<'a> {
+crate::mode::accessor!(JobsVerificationEmail);
+impl<'a, C: crate::Mode> JobsVerificationEmail<'a, C> {
     /** `POST /jobs/verification-email`
 
  Scopes: `update:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/jobs/post-verification-email)*/
-    pub fn create(&self) -> JobsVerificationEmailCreateRequest<'a> {
+    pub fn create(&self) -> JobsVerificationEmailCreateRequest<'a, C> {
         JobsVerificationEmailCreateRequest {
             client: self.client,
             auth0_custom_domain: None,
@@ -255,15 +321,15 @@ impl<'a> JobsVerificationEmail<'a> {
 }
 /// Request builder for `jobs.verification_email.create` (`POST /jobs/verification-email`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct JobsVerificationEmailCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct JobsVerificationEmailCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateVerificationEmailRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(JobsVerificationEmailCreateRequest);
-impl<'a> JobsVerificationEmailCreateRequest<'a> {
+impl<'a, C: crate::Mode> JobsVerificationEmailCreateRequest<'a, C> {
     /// Sets the `auth0_custom_domain` header parameter.
     #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -279,21 +345,40 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::CreateVerificationEmailResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreateVerificationEmailResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::CreateVerificationEmailResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -301,7 +386,7 @@ impl<'a> JobsVerificationEmailCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self

@@ -7,41 +7,48 @@ impl crate::Client {
         Keys { client: self }
     }
 }
-/// Operations reached by `client.keys()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Keys<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `keys` resource.
+    pub fn keys(&self) -> Keys<'_, crate::blocking::Client> {
+        Keys { client: self }
+    }
 }
-impl<'a> Keys<'a> {
+/// Operations reached by `client.keys()`.
+pub struct Keys<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Keys);
+impl<'a, C: crate::Mode> Keys<'a, C> {
     /// The `custom_signing` sub-resource.
-    pub fn custom_signing(&self) -> KeysCustomSigning<'a> {
+    pub fn custom_signing(&self) -> KeysCustomSigning<'a, C> {
         KeysCustomSigning {
             client: self.client,
         }
     }
     /// The `encryption` sub-resource.
-    pub fn encryption(&self) -> KeysEncryption<'a> {
+    pub fn encryption(&self) -> KeysEncryption<'a, C> {
         KeysEncryption {
             client: self.client,
         }
     }
     /// The `signing` sub-resource.
-    pub fn signing(&self) -> KeysSigning<'a> {
+    pub fn signing(&self) -> KeysSigning<'a, C> {
         KeysSigning { client: self.client }
     }
 }
 /// Operations reached by `client.keys().custom_signing()`.
-#[derive(Clone, Copy, Debug)]
-pub struct KeysCustomSigning<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct KeysCustomSigning<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> KeysCustomSigning<'a> {
+crate::mode::accessor!(KeysCustomSigning);
+impl<'a, C: crate::Mode> KeysCustomSigning<'a, C> {
     /** `DELETE /keys/custom-signing`
 
  Scopes: `delete:custom_signing_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/delete-custom-signing-keys)*/
-    pub fn delete(&self) -> KeysCustomSigningDeleteRequest<'a> {
+    pub fn delete(&self) -> KeysCustomSigningDeleteRequest<'a, C> {
         KeysCustomSigningDeleteRequest {
             client: self.client,
             options: Default::default(),
@@ -52,7 +59,7 @@ impl<'a> KeysCustomSigning<'a> {
  Scopes: `read:custom_signing_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/get-custom-signing-keys)*/
-    pub fn get(&self) -> KeysCustomSigningGetRequest<'a> {
+    pub fn get(&self) -> KeysCustomSigningGetRequest<'a, C> {
         KeysCustomSigningGetRequest {
             client: self.client,
             options: Default::default(),
@@ -63,7 +70,7 @@ impl<'a> KeysCustomSigning<'a> {
  Scopes: `create:custom_signing_keys`, `update:custom_signing_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/put-custom-signing-keys)*/
-    pub fn set(&self) -> KeysCustomSigningSetRequest<'a> {
+    pub fn set(&self) -> KeysCustomSigningSetRequest<'a, C> {
         KeysCustomSigningSetRequest {
             client: self.client,
             body: None,
@@ -73,28 +80,44 @@ impl<'a> KeysCustomSigning<'a> {
 }
 /// Request builder for `keys.custom_signing.delete` (`DELETE /keys/custom-signing`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysCustomSigningDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysCustomSigningDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysCustomSigningDeleteRequest);
-impl<'a> KeysCustomSigningDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> KeysCustomSigningDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().delete_custom_signing_keys())
@@ -104,25 +127,47 @@ impl<'a> KeysCustomSigningDeleteRequest<'a> {
 }
 /// Request builder for `keys.custom_signing.get` (`GET /keys/custom-signing`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysCustomSigningGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysCustomSigningGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysCustomSigningGetRequest);
-impl<'a> KeysCustomSigningGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> KeysCustomSigningGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetCustomSigningKeysResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetCustomSigningKeysResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetCustomSigningKeysResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -130,7 +175,7 @@ impl<'a> KeysCustomSigningGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_custom_signing_keys())
@@ -140,14 +185,14 @@ impl<'a> KeysCustomSigningGetRequest<'a> {
 }
 /// Request builder for `keys.custom_signing.set` (`PUT /keys/custom-signing`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysCustomSigningSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysCustomSigningSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetCustomSigningKeysRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysCustomSigningSetRequest);
-impl<'a> KeysCustomSigningSetRequest<'a> {
+impl<'a, C: crate::Mode> KeysCustomSigningSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -157,18 +202,40 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetCustomSigningKeysResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetCustomSigningKeysResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetCustomSigningKeysResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -176,7 +243,7 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -192,17 +259,17 @@ impl<'a> KeysCustomSigningSetRequest<'a> {
     }
 }
 /// Operations reached by `client.keys().encryption()`.
-#[derive(Clone, Copy, Debug)]
-pub struct KeysEncryption<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct KeysEncryption<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> KeysEncryption<'a> {
+crate::mode::accessor!(KeysEncryption);
+impl<'a, C: crate::Mode> KeysEncryption<'a, C> {
     /** `POST /keys/encryption`
 
  Scopes: `create:encryption_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/post-encryption)*/
-    pub fn create(&self) -> KeysEncryptionCreateRequest<'a> {
+    pub fn create(&self) -> KeysEncryptionCreateRequest<'a, C> {
         KeysEncryptionCreateRequest {
             client: self.client,
             body: None,
@@ -217,7 +284,7 @@ impl<'a> KeysEncryption<'a> {
     pub fn create_public_wrapping_key(
         &self,
         kid: impl Into<String>,
-    ) -> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
+    ) -> KeysEncryptionCreatePublicWrappingKeyRequest<'a, C> {
         KeysEncryptionCreatePublicWrappingKeyRequest {
             client: self.client,
             kid: kid.into(),
@@ -229,7 +296,7 @@ impl<'a> KeysEncryption<'a> {
  Scopes: `delete:encryption_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/delete-encryption-key)*/
-    pub fn delete(&self, kid: impl Into<String>) -> KeysEncryptionDeleteRequest<'a> {
+    pub fn delete(&self, kid: impl Into<String>) -> KeysEncryptionDeleteRequest<'a, C> {
         KeysEncryptionDeleteRequest {
             client: self.client,
             kid: kid.into(),
@@ -241,7 +308,7 @@ impl<'a> KeysEncryption<'a> {
  Scopes: `read:encryption_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/get-encryption-key)*/
-    pub fn get(&self, kid: impl Into<String>) -> KeysEncryptionGetRequest<'a> {
+    pub fn get(&self, kid: impl Into<String>) -> KeysEncryptionGetRequest<'a, C> {
         KeysEncryptionGetRequest {
             client: self.client,
             kid: kid.into(),
@@ -253,7 +320,7 @@ impl<'a> KeysEncryption<'a> {
  Scopes: `update:encryption_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/post-encryption-key)*/
-    pub fn import(&self, kid: impl Into<String>) -> KeysEncryptionImportRequest<'a> {
+    pub fn import(&self, kid: impl Into<String>) -> KeysEncryptionImportRequest<'a, C> {
         KeysEncryptionImportRequest {
             client: self.client,
             kid: kid.into(),
@@ -266,7 +333,7 @@ impl<'a> KeysEncryption<'a> {
  Scopes: `read:encryption_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/get-encryption-keys)*/
-    pub fn list(&self) -> KeysEncryptionListRequest<'a> {
+    pub fn list(&self) -> KeysEncryptionListRequest<'a, C> {
         KeysEncryptionListRequest {
             client: self.client,
             include_totals: None,
@@ -280,7 +347,7 @@ impl<'a> KeysEncryption<'a> {
  Scopes: `create:encryption_keys`, `update:encryption_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/post-encryption-rekey)*/
-    pub fn rekey(&self) -> KeysEncryptionRekeyRequest<'a> {
+    pub fn rekey(&self) -> KeysEncryptionRekeyRequest<'a, C> {
         KeysEncryptionRekeyRequest {
             client: self.client,
             options: Default::default(),
@@ -289,14 +356,14 @@ impl<'a> KeysEncryption<'a> {
 }
 /// Request builder for `keys.encryption.create` (`POST /keys/encryption`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysEncryptionCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysEncryptionCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateEncryptionKeyRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysEncryptionCreateRequest);
-impl<'a> KeysEncryptionCreateRequest<'a> {
+impl<'a, C: crate::Mode> KeysEncryptionCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -306,23 +373,42 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::EncryptionKey, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::EncryptionKey, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::EncryptionKey>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::EncryptionKey>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -339,29 +425,50 @@ impl<'a> KeysEncryptionCreateRequest<'a> {
 }
 /// Request builder for `keys.encryption.create_public_wrapping_key` (`POST /keys/encryption/{kid}/wrapping-key`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysEncryptionCreatePublicWrappingKeyRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     kid: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysEncryptionCreatePublicWrappingKeyRequest);
-impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> KeysEncryptionCreatePublicWrappingKeyRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::CreateEncryptionKeyPublicWrappingResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreateEncryptionKeyPublicWrappingResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::CreateEncryptionKeyPublicWrappingResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -371,7 +478,7 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -391,29 +498,45 @@ impl<'a> KeysEncryptionCreatePublicWrappingKeyRequest<'a> {
 }
 /// Request builder for `keys.encryption.delete` (`DELETE /keys/encryption/{kid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysEncryptionDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysEncryptionDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     kid: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysEncryptionDeleteRequest);
-impl<'a> KeysEncryptionDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> KeysEncryptionDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("keys.encryption.delete", "kid", &self.kid)?;
@@ -424,31 +547,50 @@ impl<'a> KeysEncryptionDeleteRequest<'a> {
 }
 /// Request builder for `keys.encryption.get` (`GET /keys/encryption/{kid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysEncryptionGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysEncryptionGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     kid: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysEncryptionGetRequest);
-impl<'a> KeysEncryptionGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> KeysEncryptionGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::EncryptionKey, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::EncryptionKey, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::EncryptionKey>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::EncryptionKey>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("keys.encryption.get", "kid", &self.kid)?;
@@ -459,15 +601,15 @@ impl<'a> KeysEncryptionGetRequest<'a> {
 }
 /// Request builder for `keys.encryption.import` (`POST /keys/encryption/{kid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysEncryptionImportRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysEncryptionImportRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     kid: String,
     body: Option<crate::types::ImportEncryptionKeyRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysEncryptionImportRequest);
-impl<'a> KeysEncryptionImportRequest<'a> {
+impl<'a, C: crate::Mode> KeysEncryptionImportRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -477,23 +619,42 @@ impl<'a> KeysEncryptionImportRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::EncryptionKey, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::EncryptionKey, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::EncryptionKey>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::EncryptionKey>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("keys.encryption.import", "kid", &self.kid)?;
@@ -511,16 +672,16 @@ impl<'a> KeysEncryptionImportRequest<'a> {
 }
 /// Request builder for `keys.encryption.list` (`GET /keys/encryption`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysEncryptionListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysEncryptionListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysEncryptionListRequest);
-impl<'a> KeysEncryptionListRequest<'a> {
+impl<'a, C: crate::Mode> KeysEncryptionListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -539,18 +700,40 @@ impl<'a> KeysEncryptionListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListEncryptionKeysResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListEncryptionKeysResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListEncryptionKeysResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -558,7 +741,7 @@ impl<'a> KeysEncryptionListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -570,10 +753,74 @@ impl<'a> KeysEncryptionListRequest<'a> {
         crate::runtime::send_json("keys.encryption.list", client, options, build)
     }
 }
-impl<'a> KeysEncryptionListRequest<'a> {
+impl<'a, C: crate::Mode> KeysEncryptionListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::EncryptionKey> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::EncryptionKey>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::EncryptionKey>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "keys.encryption.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListEncryptionKeysResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::EncryptionKey>, crate::Error> {
+            match answer {
+                crate::types::ListEncryptionKeysResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListEncryptionKeysResponseContent::ListEncryptionKeyOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.keys.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListEncryptionKeysResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::EncryptionKey> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::EncryptionKey> {
         #[allow(dead_code)]
         const OPERATION: &str = "keys.encryption.list";
         #[inline]
@@ -611,91 +858,60 @@ impl<'a> KeysEncryptionListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::EncryptionKey>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "keys.encryption.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListEncryptionKeysResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::EncryptionKey>, crate::Error> {
-            match answer {
-                crate::types::ListEncryptionKeysResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListEncryptionKeysResponseContent::ListEncryptionKeyOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.keys.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListEncryptionKeysResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::EncryptionKey> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `keys.encryption.rekey` (`POST /keys/encryption/rekey`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysEncryptionRekeyRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysEncryptionRekeyRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysEncryptionRekeyRequest);
-impl<'a> KeysEncryptionRekeyRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> KeysEncryptionRekeyRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().post_encryption_rekey())
@@ -704,17 +920,17 @@ impl<'a> KeysEncryptionRekeyRequest<'a> {
     }
 }
 /// Operations reached by `client.keys().signing()`.
-#[derive(Clone, Copy, Debug)]
-pub struct KeysSigning<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct KeysSigning<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> KeysSigning<'a> {
+crate::mode::accessor!(KeysSigning);
+impl<'a, C: crate::Mode> KeysSigning<'a, C> {
     /** `GET /keys/signing/{kid}`
 
  Scopes: `read:signing_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/get-signing-key)*/
-    pub fn get(&self, kid: impl Into<String>) -> KeysSigningGetRequest<'a> {
+    pub fn get(&self, kid: impl Into<String>) -> KeysSigningGetRequest<'a, C> {
         KeysSigningGetRequest {
             client: self.client,
             kid: kid.into(),
@@ -726,7 +942,7 @@ impl<'a> KeysSigning<'a> {
  Scopes: `read:signing_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/get-signing-keys)*/
-    pub fn list(&self) -> KeysSigningListRequest<'a> {
+    pub fn list(&self) -> KeysSigningListRequest<'a, C> {
         KeysSigningListRequest {
             client: self.client,
             options: Default::default(),
@@ -737,7 +953,7 @@ impl<'a> KeysSigning<'a> {
  Scopes: `update:signing_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/put-signing-keys)*/
-    pub fn revoke(&self, kid: impl Into<String>) -> KeysSigningRevokeRequest<'a> {
+    pub fn revoke(&self, kid: impl Into<String>) -> KeysSigningRevokeRequest<'a, C> {
         KeysSigningRevokeRequest {
             client: self.client,
             kid: kid.into(),
@@ -749,7 +965,7 @@ impl<'a> KeysSigning<'a> {
  Scopes: `create:signing_keys`, `update:signing_keys`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/keys/post-signing-keys)*/
-    pub fn rotate(&self) -> KeysSigningRotateRequest<'a> {
+    pub fn rotate(&self) -> KeysSigningRotateRequest<'a, C> {
         KeysSigningRotateRequest {
             client: self.client,
             options: Default::default(),
@@ -758,31 +974,47 @@ impl<'a> KeysSigning<'a> {
 }
 /// Request builder for `keys.signing.get` (`GET /keys/signing/{kid}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysSigningGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysSigningGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     kid: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysSigningGetRequest);
-impl<'a> KeysSigningGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> KeysSigningGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SigningKeys, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::SigningKeys, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::SigningKeys>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::SigningKeys>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("keys.signing.get", "kid", &self.kid)?;
@@ -793,25 +1025,44 @@ impl<'a> KeysSigningGetRequest<'a> {
 }
 /// Request builder for `keys.signing.list` (`GET /keys/signing`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysSigningListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysSigningListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysSigningListRequest);
-impl<'a> KeysSigningListRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> KeysSigningListRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::std::vec::Vec<crate::types::SigningKeys>, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::std::vec::Vec<crate::types::SigningKeys>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<::std::vec::Vec<crate::types::SigningKeys>>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -819,7 +1070,7 @@ impl<'a> KeysSigningListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_signing_keys())
@@ -829,26 +1080,45 @@ impl<'a> KeysSigningListRequest<'a> {
 }
 /// Request builder for `keys.signing.revoke` (`PUT /keys/signing/{kid}/revoke`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysSigningRevokeRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysSigningRevokeRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     kid: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysSigningRevokeRequest);
-impl<'a> KeysSigningRevokeRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> KeysSigningRevokeRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::RotateSigningKeysResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::RotateSigningKeysResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::RotateSigningKeysResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -856,7 +1126,7 @@ impl<'a> KeysSigningRevokeRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("keys.signing.revoke", "kid", &self.kid)?;
@@ -867,25 +1137,44 @@ impl<'a> KeysSigningRevokeRequest<'a> {
 }
 /// Request builder for `keys.signing.rotate` (`POST /keys/signing/rotate`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct KeysSigningRotateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct KeysSigningRotateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(KeysSigningRotateRequest);
-impl<'a> KeysSigningRotateRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> KeysSigningRotateRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::RotateSigningKeysResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::RotateSigningKeysResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::RotateSigningKeysResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -893,7 +1182,7 @@ impl<'a> KeysSigningRotateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().post_signing_keys())

@@ -7,18 +7,25 @@ impl crate::Client {
         LogStreams { client: self }
     }
 }
-/// Operations reached by `client.log_streams()`.
-#[derive(Clone, Copy, Debug)]
-pub struct LogStreams<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `log_streams` resource.
+    pub fn log_streams(&self) -> LogStreams<'_, crate::blocking::Client> {
+        LogStreams { client: self }
+    }
 }
-impl<'a> LogStreams<'a> {
+/// Operations reached by `client.log_streams()`.
+pub struct LogStreams<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(LogStreams);
+impl<'a, C: crate::Mode> LogStreams<'a, C> {
     /** `POST /log-streams`
 
  Scopes: `create:log_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/log-streams/post-log-streams)*/
-    pub fn create(&self) -> LogStreamsCreateRequest<'a> {
+    pub fn create(&self) -> LogStreamsCreateRequest<'a, C> {
         LogStreamsCreateRequest {
             client: self.client,
             body: None,
@@ -30,7 +37,7 @@ impl<'a> LogStreams<'a> {
  Scopes: `delete:log_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/log-streams/delete-log-streams-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> LogStreamsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> LogStreamsDeleteRequest<'a, C> {
         LogStreamsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +49,7 @@ impl<'a> LogStreams<'a> {
  Scopes: `read:log_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/log-streams/get-log-streams-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> LogStreamsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> LogStreamsGetRequest<'a, C> {
         LogStreamsGetRequest {
             client: self.client,
             id: id.into(),
@@ -54,7 +61,7 @@ impl<'a> LogStreams<'a> {
  Scopes: `read:log_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/log-streams/get-log-streams)*/
-    pub fn list(&self) -> LogStreamsListRequest<'a> {
+    pub fn list(&self) -> LogStreamsListRequest<'a, C> {
         LogStreamsListRequest {
             client: self.client,
             options: Default::default(),
@@ -65,7 +72,7 @@ impl<'a> LogStreams<'a> {
  Scopes: `update:log_streams`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/log-streams/patch-log-streams-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> LogStreamsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> LogStreamsUpdateRequest<'a, C> {
         LogStreamsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -76,14 +83,14 @@ impl<'a> LogStreams<'a> {
 }
 /// Request builder for `log_streams.create` (`POST /log-streams`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct LogStreamsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct LogStreamsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateLogStreamRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(LogStreamsCreateRequest);
-impl<'a> LogStreamsCreateRequest<'a> {
+impl<'a, C: crate::Mode> LogStreamsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -93,18 +100,37 @@ impl<'a> LogStreamsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::LogStreamResponseSchema, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::LogStreamResponseSchema, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::LogStreamResponseSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -112,7 +138,7 @@ impl<'a> LogStreamsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -129,29 +155,45 @@ impl<'a> LogStreamsCreateRequest<'a> {
 }
 /// Request builder for `log_streams.delete` (`DELETE /log-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct LogStreamsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct LogStreamsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(LogStreamsDeleteRequest);
-impl<'a> LogStreamsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> LogStreamsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("log_streams.delete", "id", &self.id)?;
@@ -162,26 +204,45 @@ impl<'a> LogStreamsDeleteRequest<'a> {
 }
 /// Request builder for `log_streams.get` (`GET /log-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct LogStreamsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct LogStreamsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(LogStreamsGetRequest);
-impl<'a> LogStreamsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> LogStreamsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::LogStreamResponseSchema, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::LogStreamResponseSchema, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::LogStreamResponseSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -189,7 +250,7 @@ impl<'a> LogStreamsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("log_streams.get", "id", &self.id)?;
@@ -200,28 +261,49 @@ impl<'a> LogStreamsGetRequest<'a> {
 }
 /// Request builder for `log_streams.list` (`GET /log-streams`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct LogStreamsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct LogStreamsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(LogStreamsListRequest);
-impl<'a> LogStreamsListRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> LogStreamsListRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::std::vec::Vec<crate::types::LogStreamResponseSchema>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::std::vec::Vec<crate::types::LogStreamResponseSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::std::vec::Vec<crate::types::LogStreamResponseSchema>,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -229,7 +311,7 @@ impl<'a> LogStreamsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_log_streams())
@@ -239,15 +321,15 @@ impl<'a> LogStreamsListRequest<'a> {
 }
 /// Request builder for `log_streams.update` (`PATCH /log-streams/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct LogStreamsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct LogStreamsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateLogStreamRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(LogStreamsUpdateRequest);
-impl<'a> LogStreamsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> LogStreamsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -257,18 +339,37 @@ impl<'a> LogStreamsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::LogStreamResponseSchema, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::LogStreamResponseSchema, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::LogStreamResponseSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -276,7 +377,7 @@ impl<'a> LogStreamsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("log_streams.update", "id", &self.id)?;

@@ -7,18 +7,25 @@ impl crate::Client {
         NetworkAcls { client: self }
     }
 }
-/// Operations reached by `client.network_acls()`.
-#[derive(Clone, Copy, Debug)]
-pub struct NetworkAcls<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `network_acls` resource.
+    pub fn network_acls(&self) -> NetworkAcls<'_, crate::blocking::Client> {
+        NetworkAcls { client: self }
+    }
 }
-impl<'a> NetworkAcls<'a> {
+/// Operations reached by `client.network_acls()`.
+pub struct NetworkAcls<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(NetworkAcls);
+impl<'a, C: crate::Mode> NetworkAcls<'a, C> {
     /** `POST /network-acls`
 
  Scopes: `create:network_acls`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/network-acls/post-network-acls)*/
-    pub fn create(&self) -> NetworkAclsCreateRequest<'a> {
+    pub fn create(&self) -> NetworkAclsCreateRequest<'a, C> {
         NetworkAclsCreateRequest {
             client: self.client,
             body: None,
@@ -30,7 +37,7 @@ impl<'a> NetworkAcls<'a> {
  Scopes: `delete:network_acls`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/network-acls/delete-network-acls-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> NetworkAclsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> NetworkAclsDeleteRequest<'a, C> {
         NetworkAclsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +49,7 @@ impl<'a> NetworkAcls<'a> {
  Scopes: `read:network_acls`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/network-acls/get-network-acls-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> NetworkAclsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> NetworkAclsGetRequest<'a, C> {
         NetworkAclsGetRequest {
             client: self.client,
             id: id.into(),
@@ -54,7 +61,7 @@ impl<'a> NetworkAcls<'a> {
  Scopes: `read:network_acls`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/network-acls/get-network-acls)*/
-    pub fn list(&self) -> NetworkAclsListRequest<'a> {
+    pub fn list(&self) -> NetworkAclsListRequest<'a, C> {
         NetworkAclsListRequest {
             client: self.client,
             include_totals: None,
@@ -68,7 +75,7 @@ impl<'a> NetworkAcls<'a> {
  Scopes: `update:network_acls`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/network-acls/put-network-acls-by-id)*/
-    pub fn set(&self, id: impl Into<String>) -> NetworkAclsSetRequest<'a> {
+    pub fn set(&self, id: impl Into<String>) -> NetworkAclsSetRequest<'a, C> {
         NetworkAclsSetRequest {
             client: self.client,
             id: id.into(),
@@ -81,7 +88,7 @@ impl<'a> NetworkAcls<'a> {
  Scopes: `update:network_acls`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/network-acls/patch-network-acls-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> NetworkAclsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> NetworkAclsUpdateRequest<'a, C> {
         NetworkAclsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -92,14 +99,14 @@ impl<'a> NetworkAcls<'a> {
 }
 /// Request builder for `network_acls.create` (`POST /network-acls`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct NetworkAclsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct NetworkAclsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetNetworkAclRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(NetworkAclsCreateRequest);
-impl<'a> NetworkAclsCreateRequest<'a> {
+impl<'a, C: crate::Mode> NetworkAclsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -109,18 +116,37 @@ impl<'a> NetworkAclsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::NetworkAclsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -128,7 +154,7 @@ impl<'a> NetworkAclsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -145,29 +171,45 @@ impl<'a> NetworkAclsCreateRequest<'a> {
 }
 /// Request builder for `network_acls.delete` (`DELETE /network-acls/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct NetworkAclsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct NetworkAclsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(NetworkAclsDeleteRequest);
-impl<'a> NetworkAclsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> NetworkAclsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("network_acls.delete", "id", &self.id)?;
@@ -178,26 +220,45 @@ impl<'a> NetworkAclsDeleteRequest<'a> {
 }
 /// Request builder for `network_acls.get` (`GET /network-acls/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct NetworkAclsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct NetworkAclsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(NetworkAclsGetRequest);
-impl<'a> NetworkAclsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> NetworkAclsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::NetworkAclsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -205,7 +266,7 @@ impl<'a> NetworkAclsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("network_acls.get", "id", &self.id)?;
@@ -216,16 +277,16 @@ impl<'a> NetworkAclsGetRequest<'a> {
 }
 /// Request builder for `network_acls.list` (`GET /network-acls`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct NetworkAclsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct NetworkAclsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(NetworkAclsListRequest);
-impl<'a> NetworkAclsListRequest<'a> {
+impl<'a, C: crate::Mode> NetworkAclsListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -244,18 +305,37 @@ impl<'a> NetworkAclsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListNetworkAclsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListNetworkAclsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListNetworkAclsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -263,7 +343,7 @@ impl<'a> NetworkAclsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -275,10 +355,80 @@ impl<'a> NetworkAclsListRequest<'a> {
         crate::runtime::send_json("network_acls.list", client, options, build)
     }
 }
-impl<'a> NetworkAclsListRequest<'a> {
+impl<'a, C: crate::Mode> NetworkAclsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::NetworkAclsResponseContent>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::NetworkAclsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "network_acls.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListNetworkAclsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::NetworkAclsResponseContent>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListNetworkAclsResponseContent::ListNetworkAclsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.network_acls.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListNetworkAclsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListNetworkAclsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::NetworkAclsResponseContent> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::NetworkAclsResponseContent> {
         #[allow(dead_code)]
@@ -321,83 +471,31 @@ impl<'a> NetworkAclsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::NetworkAclsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "network_acls.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListNetworkAclsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::NetworkAclsResponseContent>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListNetworkAclsResponseContent::ListNetworkAclsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.network_acls.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListNetworkAclsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListNetworkAclsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::NetworkAclsResponseContent> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `network_acls.set` (`PUT /network-acls/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct NetworkAclsSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct NetworkAclsSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::SetNetworkAclRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(NetworkAclsSetRequest);
-impl<'a> NetworkAclsSetRequest<'a> {
+impl<'a, C: crate::Mode> NetworkAclsSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -407,18 +505,37 @@ impl<'a> NetworkAclsSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::NetworkAclsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -426,7 +543,7 @@ impl<'a> NetworkAclsSetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("network_acls.set", "id", &self.id)?;
@@ -444,15 +561,15 @@ impl<'a> NetworkAclsSetRequest<'a> {
 }
 /// Request builder for `network_acls.update` (`PATCH /network-acls/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct NetworkAclsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct NetworkAclsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateNetworkAclRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(NetworkAclsUpdateRequest);
-impl<'a> NetworkAclsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> NetworkAclsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -462,18 +579,37 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::NetworkAclsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::NetworkAclsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -481,7 +617,7 @@ impl<'a> NetworkAclsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("network_acls.update", "id", &self.id)?;

@@ -7,50 +7,57 @@ impl crate::Client {
         Organizations { client: self }
     }
 }
-/// Operations reached by `client.organizations()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Organizations<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `organizations` resource.
+    pub fn organizations(&self) -> Organizations<'_, crate::blocking::Client> {
+        Organizations { client: self }
+    }
 }
-impl<'a> Organizations<'a> {
+/// Operations reached by `client.organizations()`.
+pub struct Organizations<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Organizations);
+impl<'a, C: crate::Mode> Organizations<'a, C> {
     /// The `client_grants` sub-resource.
-    pub fn client_grants(&self) -> OrganizationsClientGrants<'a> {
+    pub fn client_grants(&self) -> OrganizationsClientGrants<'a, C> {
         OrganizationsClientGrants {
             client: self.client,
         }
     }
     /// The `connections` sub-resource.
-    pub fn connections(&self) -> OrganizationsConnections<'a> {
+    pub fn connections(&self) -> OrganizationsConnections<'a, C> {
         OrganizationsConnections {
             client: self.client,
         }
     }
     /// The `discovery_domains` sub-resource.
-    pub fn discovery_domains(&self) -> OrganizationsDiscoveryDomains<'a> {
+    pub fn discovery_domains(&self) -> OrganizationsDiscoveryDomains<'a, C> {
         OrganizationsDiscoveryDomains {
             client: self.client,
         }
     }
     /// The `enabled_connections` sub-resource.
-    pub fn enabled_connections(&self) -> OrganizationsEnabledConnections<'a> {
+    pub fn enabled_connections(&self) -> OrganizationsEnabledConnections<'a, C> {
         OrganizationsEnabledConnections {
             client: self.client,
         }
     }
     /// The `groups` sub-resource.
-    pub fn groups(&self) -> OrganizationsGroups<'a> {
+    pub fn groups(&self) -> OrganizationsGroups<'a, C> {
         OrganizationsGroups {
             client: self.client,
         }
     }
     /// The `invitations` sub-resource.
-    pub fn invitations(&self) -> OrganizationsInvitations<'a> {
+    pub fn invitations(&self) -> OrganizationsInvitations<'a, C> {
         OrganizationsInvitations {
             client: self.client,
         }
     }
     /// The `members` sub-resource.
-    pub fn members(&self) -> OrganizationsMembers<'a> {
+    pub fn members(&self) -> OrganizationsMembers<'a, C> {
         OrganizationsMembers {
             client: self.client,
         }
@@ -60,7 +67,7 @@ impl<'a> Organizations<'a> {
  Scopes: `create:organization_connections`, `create:organizations`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/organizations/post-organizations)*/
-    pub fn create(&self) -> OrganizationsCreateRequest<'a> {
+    pub fn create(&self) -> OrganizationsCreateRequest<'a, C> {
         OrganizationsCreateRequest {
             client: self.client,
             body: None,
@@ -72,7 +79,7 @@ impl<'a> Organizations<'a> {
  Scopes: `delete:organizations`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/organizations/delete-organizations-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> OrganizationsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> OrganizationsDeleteRequest<'a, C> {
         OrganizationsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -84,7 +91,7 @@ impl<'a> Organizations<'a> {
  Scopes: `read:organizations`, `read:organizations_summary`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/organizations/get-organizations-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> OrganizationsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> OrganizationsGetRequest<'a, C> {
         OrganizationsGetRequest {
             client: self.client,
             id: id.into(),
@@ -99,7 +106,7 @@ impl<'a> Organizations<'a> {
     pub fn get_by_name(
         &self,
         name: impl Into<String>,
-    ) -> OrganizationsGetByNameRequest<'a> {
+    ) -> OrganizationsGetByNameRequest<'a, C> {
         OrganizationsGetByNameRequest {
             client: self.client,
             name: name.into(),
@@ -111,7 +118,7 @@ impl<'a> Organizations<'a> {
  Scopes: `read:organizations`, `read:organizations_summary`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/organizations/get-organizations)*/
-    pub fn list(&self) -> OrganizationsListRequest<'a> {
+    pub fn list(&self) -> OrganizationsListRequest<'a, C> {
         OrganizationsListRequest {
             client: self.client,
             from: None,
@@ -128,7 +135,7 @@ impl<'a> Organizations<'a> {
  Scopes: `update:organizations`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/organizations/patch-organizations-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> OrganizationsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> OrganizationsUpdateRequest<'a, C> {
         OrganizationsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -139,14 +146,14 @@ impl<'a> Organizations<'a> {
 }
 /// Request builder for `organizations.create` (`POST /organizations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateOrganizationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsCreateRequest);
-impl<'a> OrganizationsCreateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -156,18 +163,40 @@ impl<'a> OrganizationsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::CreateOrganizationResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreateOrganizationResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::CreateOrganizationResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -175,7 +204,7 @@ impl<'a> OrganizationsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -192,29 +221,45 @@ impl<'a> OrganizationsCreateRequest<'a> {
 }
 /// Request builder for `organizations.delete` (`DELETE /organizations/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsDeleteRequest);
-impl<'a> OrganizationsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.delete", "id", &self.id)?;
@@ -225,31 +270,47 @@ impl<'a> OrganizationsDeleteRequest<'a> {
 }
 /// Request builder for `organizations.get` (`GET /organizations/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsGetRequest);
-impl<'a> OrganizationsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Organization, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Organization, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Organization>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Organization>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.get", "id", &self.id)?;
@@ -260,31 +321,47 @@ impl<'a> OrganizationsGetRequest<'a> {
 }
 /// Request builder for `organizations.get_by_name` (`GET /organizations/name/{name}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsGetByNameRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsGetByNameRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     name: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsGetByNameRequest);
-impl<'a> OrganizationsGetByNameRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsGetByNameRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Organization, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Organization, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Organization>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Organization>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.get_by_name", "name", &self.name)?;
@@ -295,9 +372,9 @@ impl<'a> OrganizationsGetByNameRequest<'a> {
 }
 /// Request builder for `organizations.list` (`GET /organizations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -307,7 +384,7 @@ pub struct OrganizationsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsListRequest);
-impl<'a> OrganizationsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -344,18 +421,37 @@ impl<'a> OrganizationsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListOrganizationsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListOrganizationsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListOrganizationsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -363,7 +459,7 @@ impl<'a> OrganizationsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -382,13 +478,104 @@ impl<'a> OrganizationsListRequest<'a> {
         crate::runtime::send_json("organizations.list", client, options, build)
     }
 }
-impl<'a> OrganizationsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::Organization>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.offset_walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::Organization>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListOrganizationsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListOrganizationsResponseContent::ListOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationsResponseContent::ListOrganizationsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
+    pub fn checkpoint_pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::Organization>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.checkpoint_walk())
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Organization> {
+        let mode = self.client;
+        let pages = if self.page.is_some() {
+            self.offset_walk()
+        } else {
+            self.checkpoint_walk()
+        };
+        crate::Mode::stream(mode, crate::pagination::items(pages))
+    }
+    /// The offset walk, as a stream whatever the client.
+    #[inline]
+    fn offset_walk(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
         const OPERATION: &str = "organizations.list";
         #[inline]
@@ -437,76 +624,22 @@ impl<'a> OrganizationsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
+    /// The checkpoint walk, as a stream whatever the client.
     #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::Organization>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListOrganizationsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
-            match answer {
-                crate::types::ListOrganizationsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListOrganizationsResponseContent::ListOrganizationsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.organizations.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListOrganizationsResponseContent::ListOrganizationsPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.organizations.unwrap_or_default(),
-                            None,
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::ListOrganizationsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
-    #[inline]
-    pub fn checkpoint_pages(
+    fn checkpoint_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
@@ -564,34 +697,23 @@ impl<'a> OrganizationsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
-    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
-    /// set with `.page(..)`, if one is.
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
-        if self.page.is_some() {
-            crate::pagination::items(self.pages())
-        } else {
-            crate::pagination::items(self.checkpoint_pages())
-        }
-    }
 }
 /// Request builder for `organizations.update` (`PATCH /organizations/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateOrganizationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsUpdateRequest);
-impl<'a> OrganizationsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -601,23 +723,39 @@ impl<'a> OrganizationsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Organization, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Organization, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Organization>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Organization>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.update", "id", &self.id)?;
@@ -634,11 +772,11 @@ impl<'a> OrganizationsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.organizations().client_grants()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsClientGrants<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsClientGrants<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsClientGrants<'a> {
+crate::mode::accessor!(OrganizationsClientGrants);
+impl<'a, C: crate::Mode> OrganizationsClientGrants<'a, C> {
     /** `POST /organizations/{id}/client-grants`
 
  Scopes: `create:organization_client_grants`. Lifecycle: GA.
@@ -647,7 +785,7 @@ impl<'a> OrganizationsClientGrants<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsClientGrantsCreateRequest<'a> {
+    ) -> OrganizationsClientGrantsCreateRequest<'a, C> {
         OrganizationsClientGrantsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -664,7 +802,7 @@ impl<'a> OrganizationsClientGrants<'a> {
         &self,
         id: impl Into<String>,
         grant_id: impl Into<String>,
-    ) -> OrganizationsClientGrantsDeleteRequest<'a> {
+    ) -> OrganizationsClientGrantsDeleteRequest<'a, C> {
         OrganizationsClientGrantsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -680,7 +818,7 @@ impl<'a> OrganizationsClientGrants<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsClientGrantsListRequest<'a> {
+    ) -> OrganizationsClientGrantsListRequest<'a, C> {
         OrganizationsClientGrantsListRequest {
             client: self.client,
             id: id.into(),
@@ -696,15 +834,15 @@ impl<'a> OrganizationsClientGrants<'a> {
 }
 /// Request builder for `organizations.client_grants.create` (`POST /organizations/{id}/client-grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsClientGrantsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsClientGrantsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AssociateOrganizationClientGrantRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsClientGrantsCreateRequest);
-impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsClientGrantsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -714,18 +852,37 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationClientGrant, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationClientGrant, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationClientGrant>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -733,7 +890,7 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -760,30 +917,46 @@ impl<'a> OrganizationsClientGrantsCreateRequest<'a> {
 }
 /// Request builder for `organizations.client_grants.delete` (`DELETE /organizations/{id}/client-grants/{grant_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsClientGrantsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsClientGrantsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     grant_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsClientGrantsDeleteRequest);
-impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsClientGrantsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -808,9 +981,9 @@ impl<'a> OrganizationsClientGrantsDeleteRequest<'a> {
 }
 /// Request builder for `organizations.client_grants.list` (`GET /organizations/{id}/client-grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsClientGrantsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsClientGrantsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     audience: Option<String>,
     client_id: Option<String>,
@@ -821,7 +994,7 @@ pub struct OrganizationsClientGrantsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsClientGrantsListRequest);
-impl<'a> OrganizationsClientGrantsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsClientGrantsListRequest<'a, C> {
     /// Sets the `audience` query parameter.
     #[inline]
     pub fn audience(mut self, value: impl Into<String>) -> Self {
@@ -861,21 +1034,42 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListOrganizationClientGrantsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListOrganizationClientGrantsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListOrganizationClientGrantsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -885,7 +1079,7 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -915,10 +1109,79 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
         )
     }
 }
-impl<'a> OrganizationsClientGrantsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsClientGrantsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::OrganizationClientGrant>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::OrganizationClientGrant>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.client_grants.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationClientGrantsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationClientGrant>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationClientGrantsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationClientGrantsResponseContent::ListOrganizationClientGrantsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.client_grants.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationClientGrantsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::OrganizationClientGrant> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationClientGrant> {
         #[allow(dead_code)]
@@ -963,80 +1226,26 @@ impl<'a> OrganizationsClientGrantsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::OrganizationClientGrant>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.client_grants.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListOrganizationClientGrantsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::OrganizationClientGrant>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListOrganizationClientGrantsResponseContent::Array(
-                    value,
-                ) => Ok(crate::pagination::Page::new(value, None, None)),
-                crate::types::ListOrganizationClientGrantsResponseContent::ListOrganizationClientGrantsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.client_grants.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListOrganizationClientGrantsResponseContent::Other(
-                    value,
-                ) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::OrganizationClientGrant> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.organizations().connections()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsConnections<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsConnections<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsConnections<'a> {
+crate::mode::accessor!(OrganizationsConnections);
+impl<'a, C: crate::Mode> OrganizationsConnections<'a, C> {
     /** `POST /organizations/{id}/connections`
 
  Scopes: `create:organization_connections`. Lifecycle: EA.
@@ -1045,7 +1254,7 @@ impl<'a> OrganizationsConnections<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsConnectionsCreateRequest<'a> {
+    ) -> OrganizationsConnectionsCreateRequest<'a, C> {
         OrganizationsConnectionsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -1062,7 +1271,7 @@ impl<'a> OrganizationsConnections<'a> {
         &self,
         id: impl Into<String>,
         connection_id: impl Into<String>,
-    ) -> OrganizationsConnectionsDeleteRequest<'a> {
+    ) -> OrganizationsConnectionsDeleteRequest<'a, C> {
         OrganizationsConnectionsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -1079,7 +1288,7 @@ impl<'a> OrganizationsConnections<'a> {
         &self,
         id: impl Into<String>,
         connection_id: impl Into<String>,
-    ) -> OrganizationsConnectionsGetRequest<'a> {
+    ) -> OrganizationsConnectionsGetRequest<'a, C> {
         OrganizationsConnectionsGetRequest {
             client: self.client,
             id: id.into(),
@@ -1095,7 +1304,7 @@ impl<'a> OrganizationsConnections<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsConnectionsListRequest<'a> {
+    ) -> OrganizationsConnectionsListRequest<'a, C> {
         OrganizationsConnectionsListRequest {
             client: self.client,
             id: id.into(),
@@ -1115,7 +1324,7 @@ impl<'a> OrganizationsConnections<'a> {
         &self,
         id: impl Into<String>,
         connection_id: impl Into<String>,
-    ) -> OrganizationsConnectionsUpdateRequest<'a> {
+    ) -> OrganizationsConnectionsUpdateRequest<'a, C> {
         OrganizationsConnectionsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -1127,15 +1336,15 @@ impl<'a> OrganizationsConnections<'a> {
 }
 /// Request builder for `organizations.connections.create` (`POST /organizations/{id}/connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsConnectionsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsConnectionsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateOrganizationAllConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsConnectionsCreateRequest);
-impl<'a> OrganizationsConnectionsCreateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsConnectionsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1145,18 +1354,37 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationAllConnectionPost, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationAllConnectionPost, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationAllConnectionPost>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1164,7 +1392,7 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1191,30 +1419,46 @@ impl<'a> OrganizationsConnectionsCreateRequest<'a> {
 }
 /// Request builder for `organizations.connections.delete` (`DELETE /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsConnectionsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsConnectionsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     connection_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsConnectionsDeleteRequest);
-impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsConnectionsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1243,27 +1487,46 @@ impl<'a> OrganizationsConnectionsDeleteRequest<'a> {
 }
 /// Request builder for `organizations.connections.get` (`GET /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsConnectionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsConnectionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     connection_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsConnectionsGetRequest);
-impl<'a> OrganizationsConnectionsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsConnectionsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationAllConnectionPost, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationAllConnectionPost, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationAllConnectionPost>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1271,7 +1534,7 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.connections.get", "id", &self.id)?;
@@ -1292,9 +1555,9 @@ impl<'a> OrganizationsConnectionsGetRequest<'a> {
 }
 /// Request builder for `organizations.connections.list` (`GET /organizations/{id}/connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsConnectionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsConnectionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     include_totals: Option<bool>,
     is_enabled: Option<bool>,
@@ -1303,7 +1566,7 @@ pub struct OrganizationsConnectionsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsConnectionsListRequest);
-impl<'a> OrganizationsConnectionsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsConnectionsListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -1328,21 +1591,42 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListOrganizationAllConnectionsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListOrganizationAllConnectionsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListOrganizationAllConnectionsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1352,7 +1636,7 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1380,10 +1664,82 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
         )
     }
 }
-impl<'a> OrganizationsConnectionsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsConnectionsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::OrganizationAllConnectionPost>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::OrganizationAllConnectionPost>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.connections.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationAllConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationAllConnectionPost>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationAllConnectionsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationAllConnectionsResponseContent::ListOrganizationAllConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationAllConnectionsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::OrganizationAllConnectionPost> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationAllConnectionPost> {
         #[allow(dead_code)]
@@ -1428,86 +1784,32 @@ impl<'a> OrganizationsConnectionsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::OrganizationAllConnectionPost>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.connections.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListOrganizationAllConnectionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::OrganizationAllConnectionPost>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListOrganizationAllConnectionsResponseContent::Array(
-                    value,
-                ) => Ok(crate::pagination::Page::new(value, None, None)),
-                crate::types::ListOrganizationAllConnectionsResponseContent::ListOrganizationAllConnectionsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.connections.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListOrganizationAllConnectionsResponseContent::Other(
-                    value,
-                ) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::OrganizationAllConnectionPost> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `organizations.connections.update` (`PATCH /organizations/{id}/connections/{connection_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsConnectionsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsConnectionsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     connection_id: String,
     body: Option<crate::types::UpdateOrganizationAllConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsConnectionsUpdateRequest);
-impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsConnectionsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1517,18 +1819,37 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationAllConnectionPost, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationAllConnectionPost, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationAllConnectionPost>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1536,7 +1857,7 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1571,11 +1892,11 @@ impl<'a> OrganizationsConnectionsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.organizations().discovery_domains()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsDiscoveryDomains<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsDiscoveryDomains<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsDiscoveryDomains<'a> {
+crate::mode::accessor!(OrganizationsDiscoveryDomains);
+impl<'a, C: crate::Mode> OrganizationsDiscoveryDomains<'a, C> {
     /** `POST /organizations/{id}/discovery-domains`
 
  Scopes: `create:organization_discovery_domains`. Lifecycle: GA.
@@ -1584,7 +1905,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsDiscoveryDomainsCreateRequest<'a> {
+    ) -> OrganizationsDiscoveryDomainsCreateRequest<'a, C> {
         OrganizationsDiscoveryDomainsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -1601,7 +1922,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
         &self,
         id: impl Into<String>,
         discovery_domain_id: impl Into<String>,
-    ) -> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
+    ) -> OrganizationsDiscoveryDomainsDeleteRequest<'a, C> {
         OrganizationsDiscoveryDomainsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -1618,7 +1939,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
         &self,
         id: impl Into<String>,
         discovery_domain_id: impl Into<String>,
-    ) -> OrganizationsDiscoveryDomainsGetRequest<'a> {
+    ) -> OrganizationsDiscoveryDomainsGetRequest<'a, C> {
         OrganizationsDiscoveryDomainsGetRequest {
             client: self.client,
             id: id.into(),
@@ -1635,7 +1956,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
         &self,
         id: impl Into<String>,
         discovery_domain: impl Into<String>,
-    ) -> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
+    ) -> OrganizationsDiscoveryDomainsGetByNameRequest<'a, C> {
         OrganizationsDiscoveryDomainsGetByNameRequest {
             client: self.client,
             id: id.into(),
@@ -1651,7 +1972,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsDiscoveryDomainsListRequest<'a> {
+    ) -> OrganizationsDiscoveryDomainsListRequest<'a, C> {
         OrganizationsDiscoveryDomainsListRequest {
             client: self.client,
             id: id.into(),
@@ -1669,7 +1990,7 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
         &self,
         id: impl Into<String>,
         discovery_domain_id: impl Into<String>,
-    ) -> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
+    ) -> OrganizationsDiscoveryDomainsUpdateRequest<'a, C> {
         OrganizationsDiscoveryDomainsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -1681,15 +2002,15 @@ impl<'a> OrganizationsDiscoveryDomains<'a> {
 }
 /// Request builder for `organizations.discovery_domains.create` (`POST /organizations/{id}/discovery-domains`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsDiscoveryDomainsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsDiscoveryDomainsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateOrganizationDiscoveryDomainRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsCreateRequest);
-impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1699,18 +2020,37 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationDiscoveryDomain>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1718,7 +2058,7 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1745,30 +2085,46 @@ impl<'a> OrganizationsDiscoveryDomainsCreateRequest<'a> {
 }
 /// Request builder for `organizations.discovery_domains.delete` (`DELETE /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsDiscoveryDomainsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsDiscoveryDomainsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     discovery_domain_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsDeleteRequest);
-impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1800,27 +2156,46 @@ impl<'a> OrganizationsDiscoveryDomainsDeleteRequest<'a> {
 }
 /// Request builder for `organizations.discovery_domains.get` (`GET /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsDiscoveryDomainsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsDiscoveryDomainsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     discovery_domain_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsGetRequest);
-impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationDiscoveryDomain>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1828,7 +2203,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1860,27 +2235,46 @@ impl<'a> OrganizationsDiscoveryDomainsGetRequest<'a> {
 }
 /// Request builder for `organizations.discovery_domains.get_by_name` (`GET /organizations/{id}/discovery-domains/name/{discovery_domain}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsDiscoveryDomainsGetByNameRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     discovery_domain: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsGetByNameRequest);
-impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsGetByNameRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationDiscoveryDomain>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1888,7 +2282,7 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1917,16 +2311,16 @@ impl<'a> OrganizationsDiscoveryDomainsGetByNameRequest<'a> {
 }
 /// Request builder for `organizations.discovery_domains.list` (`GET /organizations/{id}/discovery-domains`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsDiscoveryDomainsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsDiscoveryDomainsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsListRequest);
-impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1939,21 +2333,42 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListOrganizationDiscoveryDomainsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListOrganizationDiscoveryDomainsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListOrganizationDiscoveryDomainsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1963,7 +2378,7 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1985,10 +2400,68 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
         )
     }
 }
-impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::OrganizationDiscoveryDomain>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::OrganizationDiscoveryDomain>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.discovery_domains.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationDiscoveryDomainsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationDiscoveryDomain>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.domains.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::OrganizationDiscoveryDomain> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationDiscoveryDomain> {
         #[allow(dead_code)]
@@ -2024,66 +2497,24 @@ impl<'a> OrganizationsDiscoveryDomainsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::OrganizationDiscoveryDomain>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.discovery_domains.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListOrganizationDiscoveryDomainsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::OrganizationDiscoveryDomain>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.domains.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::OrganizationDiscoveryDomain> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `organizations.discovery_domains.update` (`PATCH /organizations/{id}/discovery-domains/{discovery_domain_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsDiscoveryDomainsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsDiscoveryDomainsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     discovery_domain_id: String,
     body: Option<crate::types::UpdateOrganizationDiscoveryDomainRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsDiscoveryDomainsUpdateRequest);
-impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsDiscoveryDomainsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2093,18 +2524,37 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationDiscoveryDomain, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationDiscoveryDomain>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2112,7 +2562,7 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2151,11 +2601,11 @@ impl<'a> OrganizationsDiscoveryDomainsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.organizations().enabled_connections()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsEnabledConnections<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsEnabledConnections<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsEnabledConnections<'a> {
+crate::mode::accessor!(OrganizationsEnabledConnections);
+impl<'a, C: crate::Mode> OrganizationsEnabledConnections<'a, C> {
     /** `POST /organizations/{id}/enabled_connections`
 
  Scopes: `create:organization_connections`. Lifecycle: GA.
@@ -2164,7 +2614,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
     pub fn add(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsEnabledConnectionsAddRequest<'a> {
+    ) -> OrganizationsEnabledConnectionsAddRequest<'a, C> {
         OrganizationsEnabledConnectionsAddRequest {
             client: self.client,
             id: id.into(),
@@ -2181,7 +2631,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
         &self,
         id: impl Into<String>,
         connection_id: impl Into<String>,
-    ) -> OrganizationsEnabledConnectionsDeleteRequest<'a> {
+    ) -> OrganizationsEnabledConnectionsDeleteRequest<'a, C> {
         OrganizationsEnabledConnectionsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -2198,7 +2648,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
         &self,
         id: impl Into<String>,
         connection_id: impl Into<String>,
-    ) -> OrganizationsEnabledConnectionsGetRequest<'a> {
+    ) -> OrganizationsEnabledConnectionsGetRequest<'a, C> {
         OrganizationsEnabledConnectionsGetRequest {
             client: self.client,
             id: id.into(),
@@ -2214,7 +2664,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsEnabledConnectionsListRequest<'a> {
+    ) -> OrganizationsEnabledConnectionsListRequest<'a, C> {
         OrganizationsEnabledConnectionsListRequest {
             client: self.client,
             id: id.into(),
@@ -2233,7 +2683,7 @@ impl<'a> OrganizationsEnabledConnections<'a> {
         &self,
         id: impl Into<String>,
         connection_id: impl Into<String>,
-    ) -> OrganizationsEnabledConnectionsUpdateRequest<'a> {
+    ) -> OrganizationsEnabledConnectionsUpdateRequest<'a, C> {
         OrganizationsEnabledConnectionsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -2245,15 +2695,15 @@ impl<'a> OrganizationsEnabledConnections<'a> {
 }
 /// Request builder for `organizations.enabled_connections.add` (`POST /organizations/{id}/enabled_connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsEnabledConnectionsAddRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsEnabledConnectionsAddRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::ConnectionForOrganization>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsEnabledConnectionsAddRequest);
-impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsEnabledConnectionsAddRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2263,18 +2713,37 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationConnection, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationConnection, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationConnection>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2282,7 +2751,7 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2309,30 +2778,46 @@ impl<'a> OrganizationsEnabledConnectionsAddRequest<'a> {
 }
 /// Request builder for `organizations.enabled_connections.delete` (`DELETE /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsEnabledConnectionsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsEnabledConnectionsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     connection_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsEnabledConnectionsDeleteRequest);
-impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsEnabledConnectionsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2364,27 +2849,46 @@ impl<'a> OrganizationsEnabledConnectionsDeleteRequest<'a> {
 }
 /// Request builder for `organizations.enabled_connections.get` (`GET /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsEnabledConnectionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsEnabledConnectionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     connection_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsEnabledConnectionsGetRequest);
-impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsEnabledConnectionsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationConnection, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationConnection, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationConnection>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2392,7 +2896,7 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2424,9 +2928,9 @@ impl<'a> OrganizationsEnabledConnectionsGetRequest<'a> {
 }
 /// Request builder for `organizations.enabled_connections.list` (`GET /organizations/{id}/enabled_connections`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsEnabledConnectionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsEnabledConnectionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -2434,7 +2938,7 @@ pub struct OrganizationsEnabledConnectionsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsEnabledConnectionsListRequest);
-impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsEnabledConnectionsListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -2453,21 +2957,42 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListOrganizationConnectionsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListOrganizationConnectionsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListOrganizationConnectionsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2475,7 +3000,7 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2502,12 +3027,79 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
         )
     }
 }
-impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsEnabledConnectionsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::OrganizationConnection> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::OrganizationConnection>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::OrganizationConnection>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.enabled_connections.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationConnectionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationConnection>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationConnectionsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationConnectionsResponseContent::ListOrganizationConnectionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.enabled_connections.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationConnectionsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::OrganizationConnection> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::OrganizationConnection> {
         #[allow(dead_code)]
         const OPERATION: &str = "organizations.enabled_connections.list";
         #[inline]
@@ -2550,86 +3142,32 @@ impl<'a> OrganizationsEnabledConnectionsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::OrganizationConnection>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.enabled_connections.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListOrganizationConnectionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::OrganizationConnection>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListOrganizationConnectionsResponseContent::Array(
-                    value,
-                ) => Ok(crate::pagination::Page::new(value, None, None)),
-                crate::types::ListOrganizationConnectionsResponseContent::ListOrganizationConnectionsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.enabled_connections.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListOrganizationConnectionsResponseContent::Other(
-                    value,
-                ) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::OrganizationConnection> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `organizations.enabled_connections.update` (`PATCH /organizations/{id}/enabled_connections/{connectionId}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsEnabledConnectionsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsEnabledConnectionsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     connection_id: String,
     body: Option<crate::types::UpdateOrganizationConnectionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsEnabledConnectionsUpdateRequest);
-impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsEnabledConnectionsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2639,18 +3177,37 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationConnection, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationConnection, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationConnection>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2658,7 +3215,7 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2697,13 +3254,13 @@ impl<'a> OrganizationsEnabledConnectionsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.organizations().groups()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsGroups<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsGroups<'a> {
+crate::mode::accessor!(OrganizationsGroups);
+impl<'a, C: crate::Mode> OrganizationsGroups<'a, C> {
     /// The `roles` sub-resource.
-    pub fn roles(&self) -> OrganizationsGroupsRoles<'a> {
+    pub fn roles(&self) -> OrganizationsGroupsRoles<'a, C> {
         OrganizationsGroupsRoles {
             client: self.client,
         }
@@ -2716,7 +3273,7 @@ impl<'a> OrganizationsGroups<'a> {
     pub fn list(
         &self,
         organization_id: impl Into<String>,
-    ) -> OrganizationsGroupsListRequest<'a> {
+    ) -> OrganizationsGroupsListRequest<'a, C> {
         OrganizationsGroupsListRequest {
             client: self.client,
             organization_id: organization_id.into(),
@@ -2728,16 +3285,16 @@ impl<'a> OrganizationsGroups<'a> {
 }
 /// Request builder for `organizations.groups.list` (`GET /organizations/{organization_id}/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsGroupsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsGroupsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     organization_id: String,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsGroupsListRequest);
-impl<'a> OrganizationsGroupsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsGroupsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -2750,18 +3307,37 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListRoleGroupsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2769,7 +3345,7 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2790,10 +3366,57 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
         crate::runtime::send_json("organizations.groups.list", client, options, build)
     }
 }
-impl<'a> OrganizationsGroupsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsGroupsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Group>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.groups.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRoleGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Group> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "organizations.groups.list";
         #[inline]
@@ -2824,52 +3447,18 @@ impl<'a> OrganizationsGroupsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.groups.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListRoleGroupsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.groups.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.organizations().groups().roles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsGroupsRoles<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsGroupsRoles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsGroupsRoles<'a> {
+crate::mode::accessor!(OrganizationsGroupsRoles);
+impl<'a, C: crate::Mode> OrganizationsGroupsRoles<'a, C> {
     /** `POST /organizations/{organization_id}/groups/{group_id}/roles`
 
  Scopes: `create:organization_group_roles`. Lifecycle: GA.
@@ -2879,7 +3468,7 @@ impl<'a> OrganizationsGroupsRoles<'a> {
         &self,
         organization_id: impl Into<String>,
         group_id: impl Into<String>,
-    ) -> OrganizationsGroupsRolesCreateRequest<'a> {
+    ) -> OrganizationsGroupsRolesCreateRequest<'a, C> {
         OrganizationsGroupsRolesCreateRequest {
             client: self.client,
             organization_id: organization_id.into(),
@@ -2897,7 +3486,7 @@ impl<'a> OrganizationsGroupsRoles<'a> {
         &self,
         organization_id: impl Into<String>,
         group_id: impl Into<String>,
-    ) -> OrganizationsGroupsRolesDeleteRequest<'a> {
+    ) -> OrganizationsGroupsRolesDeleteRequest<'a, C> {
         OrganizationsGroupsRolesDeleteRequest {
             client: self.client,
             organization_id: organization_id.into(),
@@ -2915,7 +3504,7 @@ impl<'a> OrganizationsGroupsRoles<'a> {
         &self,
         organization_id: impl Into<String>,
         group_id: impl Into<String>,
-    ) -> OrganizationsGroupsRolesListRequest<'a> {
+    ) -> OrganizationsGroupsRolesListRequest<'a, C> {
         OrganizationsGroupsRolesListRequest {
             client: self.client,
             organization_id: organization_id.into(),
@@ -2928,16 +3517,16 @@ impl<'a> OrganizationsGroupsRoles<'a> {
 }
 /// Request builder for `organizations.groups.roles.create` (`POST /organizations/{organization_id}/groups/{group_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsGroupsRolesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsGroupsRolesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     organization_id: String,
     group_id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsGroupsRolesCreateRequest);
-impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsGroupsRolesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -2947,21 +3536,37 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -3001,16 +3606,16 @@ impl<'a> OrganizationsGroupsRolesCreateRequest<'a> {
 }
 /// Request builder for `organizations.groups.roles.delete` (`DELETE /organizations/{organization_id}/groups/{group_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsGroupsRolesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsGroupsRolesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     organization_id: String,
     group_id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsGroupsRolesDeleteRequest);
-impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsGroupsRolesDeleteRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -3020,21 +3625,37 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -3074,9 +3695,9 @@ impl<'a> OrganizationsGroupsRolesDeleteRequest<'a> {
 }
 /// Request builder for `organizations.groups.roles.list` (`GET /organizations/{organization_id}/groups/{group_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsGroupsRolesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsGroupsRolesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     organization_id: String,
     group_id: String,
     from: Option<String>,
@@ -3084,7 +3705,7 @@ pub struct OrganizationsGroupsRolesListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsGroupsRolesListRequest);
-impl<'a> OrganizationsGroupsRolesListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsGroupsRolesListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -3097,18 +3718,37 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListGroupRolesResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListGroupRolesResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListGroupRolesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -3116,7 +3756,7 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -3148,10 +3788,57 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
         )
     }
 }
-impl<'a> OrganizationsGroupsRolesListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsGroupsRolesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Role>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.groups.roles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListGroupRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Role> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
         const OPERATION: &str = "organizations.groups.roles.list";
         #[inline]
@@ -3182,52 +3869,18 @@ impl<'a> OrganizationsGroupsRolesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.groups.roles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListGroupRolesResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.roles.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.organizations().invitations()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsInvitations<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsInvitations<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsInvitations<'a> {
+crate::mode::accessor!(OrganizationsInvitations);
+impl<'a, C: crate::Mode> OrganizationsInvitations<'a, C> {
     /** `POST /organizations/{id}/invitations`
 
  Scopes: `create:organization_invitations`. Lifecycle: GA.
@@ -3236,7 +3889,7 @@ impl<'a> OrganizationsInvitations<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsInvitationsCreateRequest<'a> {
+    ) -> OrganizationsInvitationsCreateRequest<'a, C> {
         OrganizationsInvitationsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -3254,7 +3907,7 @@ impl<'a> OrganizationsInvitations<'a> {
         &self,
         id: impl Into<String>,
         invitation_id: impl Into<String>,
-    ) -> OrganizationsInvitationsDeleteRequest<'a> {
+    ) -> OrganizationsInvitationsDeleteRequest<'a, C> {
         OrganizationsInvitationsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -3271,7 +3924,7 @@ impl<'a> OrganizationsInvitations<'a> {
         &self,
         id: impl Into<String>,
         invitation_id: impl Into<String>,
-    ) -> OrganizationsInvitationsGetRequest<'a> {
+    ) -> OrganizationsInvitationsGetRequest<'a, C> {
         OrganizationsInvitationsGetRequest {
             client: self.client,
             id: id.into(),
@@ -3289,7 +3942,7 @@ impl<'a> OrganizationsInvitations<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsInvitationsListRequest<'a> {
+    ) -> OrganizationsInvitationsListRequest<'a, C> {
         OrganizationsInvitationsListRequest {
             client: self.client,
             id: id.into(),
@@ -3305,16 +3958,16 @@ impl<'a> OrganizationsInvitations<'a> {
 }
 /// Request builder for `organizations.invitations.create` (`POST /organizations/{id}/invitations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsInvitationsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsInvitationsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateOrganizationInvitationRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsInvitationsCreateRequest);
-impl<'a> OrganizationsInvitationsCreateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsInvitationsCreateRequest<'a, C> {
     /// Sets the `auth0_custom_domain` header parameter.
     #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -3330,18 +3983,37 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationInvitation, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationInvitation, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationInvitation>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -3349,7 +4021,7 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -3384,30 +4056,46 @@ impl<'a> OrganizationsInvitationsCreateRequest<'a> {
 }
 /// Request builder for `organizations.invitations.delete` (`DELETE /organizations/{id}/invitations/{invitation_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsInvitationsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsInvitationsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     invitation_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsInvitationsDeleteRequest);
-impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> OrganizationsInvitationsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -3436,9 +4124,9 @@ impl<'a> OrganizationsInvitationsDeleteRequest<'a> {
 }
 /// Request builder for `organizations.invitations.get` (`GET /organizations/{id}/invitations/{invitation_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsInvitationsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsInvitationsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     invitation_id: String,
     fields: Option<String>,
@@ -3446,7 +4134,7 @@ pub struct OrganizationsInvitationsGetRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsInvitationsGetRequest);
-impl<'a> OrganizationsInvitationsGetRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsInvitationsGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -3459,18 +4147,37 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
         self.include_fields = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::OrganizationInvitation, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::OrganizationInvitation, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::OrganizationInvitation>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -3478,7 +4185,7 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.invitations.get", "id", &self.id)?;
@@ -3508,9 +4215,9 @@ impl<'a> OrganizationsInvitationsGetRequest<'a> {
 }
 /// Request builder for `organizations.invitations.list` (`GET /organizations/{id}/invitations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsInvitationsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsInvitationsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -3521,7 +4228,7 @@ pub struct OrganizationsInvitationsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsInvitationsListRequest);
-impl<'a> OrganizationsInvitationsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsInvitationsListRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -3558,21 +4265,42 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListOrganizationInvitationsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListOrganizationInvitationsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListOrganizationInvitationsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -3580,7 +4308,7 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -3610,12 +4338,79 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
         )
     }
 }
-impl<'a> OrganizationsInvitationsListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsInvitationsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::OrganizationInvitation> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::OrganizationInvitation>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::OrganizationInvitation>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.invitations.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationInvitationsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationInvitation>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationInvitationsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationInvitationsResponseContent::ListOrganizationInvitationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.invitations.unwrap_or_default(),
+                            None,
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationInvitationsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::OrganizationInvitation> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::OrganizationInvitation> {
         #[allow(dead_code)]
         const OPERATION: &str = "organizations.invitations.list";
         #[inline]
@@ -3658,88 +4453,34 @@ impl<'a> OrganizationsInvitationsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::OrganizationInvitation>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.invitations.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListOrganizationInvitationsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::OrganizationInvitation>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListOrganizationInvitationsResponseContent::Array(
-                    value,
-                ) => Ok(crate::pagination::Page::new(value, None, None)),
-                crate::types::ListOrganizationInvitationsResponseContent::ListOrganizationInvitationsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.invitations.unwrap_or_default(),
-                            None,
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListOrganizationInvitationsResponseContent::Other(
-                    value,
-                ) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::OrganizationInvitation> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.organizations().members()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsMembers<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsMembers<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsMembers<'a> {
+crate::mode::accessor!(OrganizationsMembers);
+impl<'a, C: crate::Mode> OrganizationsMembers<'a, C> {
     /// The `effective_roles` sub-resource.
-    pub fn effective_roles(&self) -> OrganizationsMembersEffectiveRoles<'a> {
+    pub fn effective_roles(&self) -> OrganizationsMembersEffectiveRoles<'a, C> {
         OrganizationsMembersEffectiveRoles {
             client: self.client,
         }
     }
     /// The `roles` sub-resource.
-    pub fn roles(&self) -> OrganizationsMembersRoles<'a> {
+    pub fn roles(&self) -> OrganizationsMembersRoles<'a, C> {
         OrganizationsMembersRoles {
             client: self.client,
         }
@@ -3752,7 +4493,7 @@ impl<'a> OrganizationsMembers<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsMembersCreateRequest<'a> {
+    ) -> OrganizationsMembersCreateRequest<'a, C> {
         OrganizationsMembersCreateRequest {
             client: self.client,
             id: id.into(),
@@ -3768,7 +4509,7 @@ impl<'a> OrganizationsMembers<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> OrganizationsMembersDeleteRequest<'a> {
+    ) -> OrganizationsMembersDeleteRequest<'a, C> {
         OrganizationsMembersDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -3781,7 +4522,7 @@ impl<'a> OrganizationsMembers<'a> {
  Scopes: `read:organization_members`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/organizations/get-organization-members)*/
-    pub fn list(&self, id: impl Into<String>) -> OrganizationsMembersListRequest<'a> {
+    pub fn list(&self, id: impl Into<String>) -> OrganizationsMembersListRequest<'a, C> {
         OrganizationsMembersListRequest {
             client: self.client,
             id: id.into(),
@@ -3798,15 +4539,15 @@ impl<'a> OrganizationsMembers<'a> {
 }
 /// Request builder for `organizations.members.create` (`POST /organizations/{id}/members`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsMembersCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsMembersCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateOrganizationMemberRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsMembersCreateRequest);
-impl<'a> OrganizationsMembersCreateRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsMembersCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -3816,21 +4557,37 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.members.create", "id", &self.id)?;
@@ -3853,15 +4610,15 @@ impl<'a> OrganizationsMembersCreateRequest<'a> {
 }
 /// Request builder for `organizations.members.delete` (`DELETE /organizations/{id}/members`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsMembersDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsMembersDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateOrganizationMemberRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsMembersDeleteRequest);
-impl<'a> OrganizationsMembersDeleteRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsMembersDeleteRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -3871,21 +4628,37 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.members.delete", "id", &self.id)?;
@@ -3908,9 +4681,9 @@ impl<'a> OrganizationsMembersDeleteRequest<'a> {
 }
 /// Request builder for `organizations.members.list` (`GET /organizations/{id}/members`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsMembersListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsMembersListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     fields: Option<String>,
     from: Option<String>,
@@ -3922,7 +4695,7 @@ pub struct OrganizationsMembersListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsMembersListRequest);
-impl<'a> OrganizationsMembersListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsMembersListRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -3965,21 +4738,40 @@ impl<'a> OrganizationsMembersListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListOrganizationMembersResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListOrganizationMembersResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListOrganizationMembersResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -3987,7 +4779,7 @@ impl<'a> OrganizationsMembersListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("organizations.members.list", "id", &self.id)?;
@@ -4009,13 +4801,107 @@ impl<'a> OrganizationsMembersListRequest<'a> {
         crate::runtime::send_json("organizations.members.list", client, options, build)
     }
 }
-impl<'a> OrganizationsMembersListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsMembersListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::OrganizationMember>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.offset_walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::OrganizationMember>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.members.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationMembersResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::OrganizationMember>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListOrganizationMembersResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListOrganizationMembersResponseContent::ListOrganizationMembersOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.members.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMembersResponseContent::ListOrganizationMembersPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.members.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMembersResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
+    pub fn checkpoint_pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::OrganizationMember>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.checkpoint_walk())
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::OrganizationMember> {
+        let mode = self.client;
+        let pages = if self.page.is_some() {
+            self.offset_walk()
+        } else {
+            self.checkpoint_walk()
+        };
+        crate::Mode::stream(mode, crate::pagination::items(pages))
+    }
+    /// The offset walk, as a stream whatever the client.
+    #[inline]
+    fn offset_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationMember> {
         #[allow(dead_code)]
@@ -4069,79 +4955,22 @@ impl<'a> OrganizationsMembersListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
+    /// The checkpoint walk, as a stream whatever the client.
     #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::OrganizationMember>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.members.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListOrganizationMembersResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::OrganizationMember>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListOrganizationMembersResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListOrganizationMembersResponseContent::ListOrganizationMembersOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.members.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListOrganizationMembersResponseContent::ListOrganizationMembersPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.members.unwrap_or_default(),
-                            None,
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::ListOrganizationMembersResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
-    #[inline]
-    pub fn checkpoint_pages(
+    fn checkpoint_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::OrganizationMember> {
         #[allow(dead_code)]
@@ -4202,33 +5031,20 @@ impl<'a> OrganizationsMembersListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
-    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
-    /// set with `.page(..)`, if one is.
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::OrganizationMember> {
-        if self.page.is_some() {
-            crate::pagination::items(self.pages())
-        } else {
-            crate::pagination::items(self.checkpoint_pages())
-        }
-    }
 }
 /// Operations reached by `client.organizations().members().effective_roles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsMembersEffectiveRoles<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsMembersEffectiveRoles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsMembersEffectiveRoles<'a> {
+crate::mode::accessor!(OrganizationsMembersEffectiveRoles);
+impl<'a, C: crate::Mode> OrganizationsMembersEffectiveRoles<'a, C> {
     /// The `sources` sub-resource.
-    pub fn sources(&self) -> OrganizationsMembersEffectiveRolesSources<'a> {
+    pub fn sources(&self) -> OrganizationsMembersEffectiveRolesSources<'a, C> {
         OrganizationsMembersEffectiveRolesSources {
             client: self.client,
         }
@@ -4242,7 +5058,7 @@ impl<'a> OrganizationsMembersEffectiveRoles<'a> {
         &self,
         id: impl Into<String>,
         user_id: impl Into<String>,
-    ) -> OrganizationsMembersEffectiveRolesListRequest<'a> {
+    ) -> OrganizationsMembersEffectiveRolesListRequest<'a, C> {
         OrganizationsMembersEffectiveRolesListRequest {
             client: self.client,
             id: id.into(),
@@ -4255,9 +5071,9 @@ impl<'a> OrganizationsMembersEffectiveRoles<'a> {
 }
 /// Request builder for `organizations.members.effective_roles.list` (`GET /organizations/{id}/members/{user_id}/effective-roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsMembersEffectiveRolesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsMembersEffectiveRolesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     user_id: String,
     from: Option<String>,
@@ -4265,7 +5081,7 @@ pub struct OrganizationsMembersEffectiveRolesListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsMembersEffectiveRolesListRequest);
-impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsMembersEffectiveRolesListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -4278,21 +5094,40 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListUserEffectiveRolesResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserEffectiveRolesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListUserEffectiveRolesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -4300,7 +5135,7 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -4332,10 +5167,65 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
         )
     }
 }
-impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsMembersEffectiveRolesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::UserEffectiveRole>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::UserEffectiveRole>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.members.effective_roles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserEffectiveRolesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::UserEffectiveRole> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
         const OPERATION: &str = "organizations.members.effective_roles.list";
         #[inline]
@@ -4369,71 +5259,31 @@ impl<'a> OrganizationsMembersEffectiveRolesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::UserEffectiveRole>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.members.effective_roles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserEffectiveRolesResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::UserEffectiveRole>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.roles.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.organizations().members().effective_roles().sources()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsMembersEffectiveRolesSources<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsMembersEffectiveRolesSources<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsMembersEffectiveRolesSources<'a> {
+crate::mode::accessor!(OrganizationsMembersEffectiveRolesSources);
+impl<'a, C: crate::Mode> OrganizationsMembersEffectiveRolesSources<'a, C> {
     /// The `groups` sub-resource.
-    pub fn groups(&self) -> OrganizationsMembersEffectiveRolesSourcesGroups<'a> {
+    pub fn groups(&self) -> OrganizationsMembersEffectiveRolesSourcesGroups<'a, C> {
         OrganizationsMembersEffectiveRolesSourcesGroups {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.organizations().members().effective_roles().sources().groups()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsMembersEffectiveRolesSourcesGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsMembersEffectiveRolesSourcesGroups<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsMembersEffectiveRolesSourcesGroups<'a> {
+crate::mode::accessor!(OrganizationsMembersEffectiveRolesSourcesGroups);
+impl<'a, C: crate::Mode> OrganizationsMembersEffectiveRolesSourcesGroups<'a, C> {
     /** `GET /organizations/{id}/members/{user_id}/effective-roles/sources/groups`
 
  Scopes: `read:organization_member_role_source_groups`. Lifecycle: GA.
@@ -4443,7 +5293,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroups<'a> {
         &self,
         id: impl Into<String>,
         user_id: impl Into<String>,
-    ) -> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
+    ) -> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a, C> {
         OrganizationsMembersEffectiveRolesSourcesGroupsListRequest {
             client: self.client,
             id: id.into(),
@@ -4457,9 +5307,12 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroups<'a> {
 }
 /// Request builder for `organizations.members.effective_roles.sources.groups.list` (`GET /organizations/{id}/members/{user_id}/effective-roles/sources/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     id: String,
     user_id: String,
     from: Option<String>,
@@ -4470,7 +5323,10 @@ pub struct OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
 crate::runtime::request_options!(
     OrganizationsMembersEffectiveRolesSourcesGroupsListRequest
 );
-impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
+impl<
+    'a,
+    C: crate::Mode,
+> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -4489,18 +5345,37 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListRoleGroupsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -4508,7 +5383,7 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -4548,10 +5423,60 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
         )
     }
 }
-impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
+impl<
+    'a,
+    C: crate::Mode,
+> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Group>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.members.effective_roles.sources.groups.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRoleGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Group> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "organizations.members.effective_roles.sources.groups.list";
         #[inline]
@@ -4582,52 +5507,18 @@ impl<'a> OrganizationsMembersEffectiveRolesSourcesGroupsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.members.effective_roles.sources.groups.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListRoleGroupsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.groups.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.organizations().members().roles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct OrganizationsMembersRoles<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct OrganizationsMembersRoles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> OrganizationsMembersRoles<'a> {
+crate::mode::accessor!(OrganizationsMembersRoles);
+impl<'a, C: crate::Mode> OrganizationsMembersRoles<'a, C> {
     /** `POST /organizations/{id}/members/{user_id}/roles`
 
  Scopes: `create:organization_member_roles`. Lifecycle: GA.
@@ -4637,7 +5528,7 @@ impl<'a> OrganizationsMembersRoles<'a> {
         &self,
         id: impl Into<String>,
         user_id: impl Into<String>,
-    ) -> OrganizationsMembersRolesAssignRequest<'a> {
+    ) -> OrganizationsMembersRolesAssignRequest<'a, C> {
         OrganizationsMembersRolesAssignRequest {
             client: self.client,
             id: id.into(),
@@ -4655,7 +5546,7 @@ impl<'a> OrganizationsMembersRoles<'a> {
         &self,
         id: impl Into<String>,
         user_id: impl Into<String>,
-    ) -> OrganizationsMembersRolesDeleteRequest<'a> {
+    ) -> OrganizationsMembersRolesDeleteRequest<'a, C> {
         OrganizationsMembersRolesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -4673,7 +5564,7 @@ impl<'a> OrganizationsMembersRoles<'a> {
         &self,
         id: impl Into<String>,
         user_id: impl Into<String>,
-    ) -> OrganizationsMembersRolesListRequest<'a> {
+    ) -> OrganizationsMembersRolesListRequest<'a, C> {
         OrganizationsMembersRolesListRequest {
             client: self.client,
             id: id.into(),
@@ -4687,16 +5578,16 @@ impl<'a> OrganizationsMembersRoles<'a> {
 }
 /// Request builder for `organizations.members.roles.assign` (`POST /organizations/{id}/members/{user_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsMembersRolesAssignRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsMembersRolesAssignRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     user_id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsMembersRolesAssignRequest);
-impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsMembersRolesAssignRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -4706,21 +5597,37 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -4756,16 +5663,16 @@ impl<'a> OrganizationsMembersRolesAssignRequest<'a> {
 }
 /// Request builder for `organizations.members.roles.delete` (`DELETE /organizations/{id}/members/{user_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsMembersRolesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsMembersRolesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     user_id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsMembersRolesDeleteRequest);
-impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsMembersRolesDeleteRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -4775,21 +5682,37 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -4825,9 +5748,9 @@ impl<'a> OrganizationsMembersRolesDeleteRequest<'a> {
 }
 /// Request builder for `organizations.members.roles.list` (`GET /organizations/{id}/members/{user_id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct OrganizationsMembersRolesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct OrganizationsMembersRolesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     user_id: String,
     include_totals: Option<bool>,
@@ -4836,7 +5759,7 @@ pub struct OrganizationsMembersRolesListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(OrganizationsMembersRolesListRequest);
-impl<'a> OrganizationsMembersRolesListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsMembersRolesListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -4855,21 +5778,42 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListOrganizationMemberRolesResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListOrganizationMemberRolesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListOrganizationMemberRolesResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -4877,7 +5821,7 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -4910,10 +5854,71 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
         )
     }
 }
-impl<'a> OrganizationsMembersRolesListRequest<'a> {
+impl<'a, C: crate::Mode> OrganizationsMembersRolesListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Role>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "organizations.members.roles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListOrganizationMemberRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            match answer {
+                crate::types::ListOrganizationMemberRolesResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListOrganizationMemberRolesResponseContent::ListOrganizationMemberRolesOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.roles.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListOrganizationMemberRolesResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Role> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
         const OPERATION: &str = "organizations.members.roles.list";
         #[inline]
@@ -4953,63 +5958,17 @@ impl<'a> OrganizationsMembersRolesListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
-    }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "organizations.members.roles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListOrganizationMemberRolesResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
-            match answer {
-                crate::types::ListOrganizationMemberRolesResponseContent::Array(
-                    value,
-                ) => Ok(crate::pagination::Page::new(value, None, None)),
-                crate::types::ListOrganizationMemberRolesResponseContent::ListOrganizationMemberRolesOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.roles.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListOrganizationMemberRolesResponseContent::Other(
-                    value,
-                ) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
-        crate::pagination::items(self.pages())
     }
 }

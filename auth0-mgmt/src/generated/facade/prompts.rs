@@ -7,26 +7,33 @@ impl crate::Client {
         Prompts { client: self }
     }
 }
-/// Operations reached by `client.prompts()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Prompts<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `prompts` resource.
+    pub fn prompts(&self) -> Prompts<'_, crate::blocking::Client> {
+        Prompts { client: self }
+    }
 }
-impl<'a> Prompts<'a> {
+/// Operations reached by `client.prompts()`.
+pub struct Prompts<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Prompts);
+impl<'a, C: crate::Mode> Prompts<'a, C> {
     /// The `custom_text` sub-resource.
-    pub fn custom_text(&self) -> PromptsCustomText<'a> {
+    pub fn custom_text(&self) -> PromptsCustomText<'a, C> {
         PromptsCustomText {
             client: self.client,
         }
     }
     /// The `partials` sub-resource.
-    pub fn partials(&self) -> PromptsPartials<'a> {
+    pub fn partials(&self) -> PromptsPartials<'a, C> {
         PromptsPartials {
             client: self.client,
         }
     }
     /// The `rendering` sub-resource.
-    pub fn rendering(&self) -> PromptsRendering<'a> {
+    pub fn rendering(&self) -> PromptsRendering<'a, C> {
         PromptsRendering {
             client: self.client,
         }
@@ -36,7 +43,7 @@ impl<'a> Prompts<'a> {
  Scopes: `read:prompts`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/prompts/get-prompts)*/
-    pub fn get_settings(&self) -> PromptsGetSettingsRequest<'a> {
+    pub fn get_settings(&self) -> PromptsGetSettingsRequest<'a, C> {
         PromptsGetSettingsRequest {
             client: self.client,
             options: Default::default(),
@@ -47,7 +54,7 @@ impl<'a> Prompts<'a> {
  Scopes: `update:prompts`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/prompts/patch-prompts)*/
-    pub fn update_settings(&self) -> PromptsUpdateSettingsRequest<'a> {
+    pub fn update_settings(&self) -> PromptsUpdateSettingsRequest<'a, C> {
         PromptsUpdateSettingsRequest {
             client: self.client,
             body: None,
@@ -57,25 +64,44 @@ impl<'a> Prompts<'a> {
 }
 /// Request builder for `prompts.get_settings` (`GET /prompts`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct PromptsGetSettingsRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct PromptsGetSettingsRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsGetSettingsRequest);
-impl<'a> PromptsGetSettingsRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> PromptsGetSettingsRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetSettingsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetSettingsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetSettingsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -83,7 +109,7 @@ impl<'a> PromptsGetSettingsRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_prompts())
@@ -93,14 +119,14 @@ impl<'a> PromptsGetSettingsRequest<'a> {
 }
 /// Request builder for `prompts.update_settings` (`PATCH /prompts`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct PromptsUpdateSettingsRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct PromptsUpdateSettingsRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsUpdateSettingsRequest);
-impl<'a> PromptsUpdateSettingsRequest<'a> {
+impl<'a, C: crate::Mode> PromptsUpdateSettingsRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -110,18 +136,37 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetSettingsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetSettingsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetSettingsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -129,7 +174,7 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -145,11 +190,11 @@ impl<'a> PromptsUpdateSettingsRequest<'a> {
     }
 }
 /// Operations reached by `client.prompts().custom_text()`.
-#[derive(Clone, Copy, Debug)]
-pub struct PromptsCustomText<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct PromptsCustomText<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> PromptsCustomText<'a> {
+crate::mode::accessor!(PromptsCustomText);
+impl<'a, C: crate::Mode> PromptsCustomText<'a, C> {
     /** `GET /prompts/{prompt}/custom-text/{language}`
 
  Scopes: `read:prompts`. Lifecycle: GA.
@@ -159,7 +204,7 @@ impl<'a> PromptsCustomText<'a> {
         &self,
         prompt: impl Into<crate::types::PromptGroupNameEnum>,
         language: impl Into<crate::types::PromptLanguageEnum>,
-    ) -> PromptsCustomTextGetRequest<'a> {
+    ) -> PromptsCustomTextGetRequest<'a, C> {
         PromptsCustomTextGetRequest {
             client: self.client,
             prompt: prompt.into(),
@@ -176,7 +221,7 @@ impl<'a> PromptsCustomText<'a> {
         &self,
         prompt: impl Into<crate::types::PromptGroupNameEnum>,
         language: impl Into<crate::types::PromptLanguageEnum>,
-    ) -> PromptsCustomTextSetRequest<'a> {
+    ) -> PromptsCustomTextSetRequest<'a, C> {
         PromptsCustomTextSetRequest {
             client: self.client,
             prompt: prompt.into(),
@@ -188,30 +233,51 @@ impl<'a> PromptsCustomText<'a> {
 }
 /// Request builder for `prompts.custom_text.get` (`GET /prompts/{prompt}/custom-text/{language}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct PromptsCustomTextGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct PromptsCustomTextGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     prompt: crate::types::PromptGroupNameEnum,
     language: crate::types::PromptLanguageEnum,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsCustomTextGetRequest);
-impl<'a> PromptsCustomTextGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> PromptsCustomTextGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -221,7 +287,7 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -248,15 +314,15 @@ impl<'a> PromptsCustomTextGetRequest<'a> {
 }
 /// Request builder for `prompts.custom_text.set` (`PUT /prompts/{prompt}/custom-text/{language}`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct PromptsCustomTextSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct PromptsCustomTextSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     prompt: crate::types::PromptGroupNameEnum,
     language: crate::types::PromptLanguageEnum,
     body: Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     options: crate::runtime::RequestOptions,
 }
-impl ::std::fmt::Debug for PromptsCustomTextSetRequest<'_> {
+impl<C: ::std::fmt::Debug> ::std::fmt::Debug for PromptsCustomTextSetRequest<'_, C> {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("PromptsCustomTextSetRequest")
             .field("prompt", &self.prompt)
@@ -267,7 +333,7 @@ impl ::std::fmt::Debug for PromptsCustomTextSetRequest<'_> {
     }
 }
 crate::runtime::request_options!(PromptsCustomTextSetRequest);
-impl<'a> PromptsCustomTextSetRequest<'a> {
+impl<'a, C: crate::Mode> PromptsCustomTextSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -277,23 +343,39 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -327,11 +409,11 @@ impl<'a> PromptsCustomTextSetRequest<'a> {
     }
 }
 /// Operations reached by `client.prompts().partials()`.
-#[derive(Clone, Copy, Debug)]
-pub struct PromptsPartials<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct PromptsPartials<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> PromptsPartials<'a> {
+crate::mode::accessor!(PromptsPartials);
+impl<'a, C: crate::Mode> PromptsPartials<'a, C> {
     /** `GET /prompts/{prompt}/partials`
 
  Scopes: `read:prompts`. Lifecycle: GA.
@@ -340,7 +422,7 @@ impl<'a> PromptsPartials<'a> {
     pub fn get(
         &self,
         prompt: impl Into<crate::types::PartialGroupsEnum>,
-    ) -> PromptsPartialsGetRequest<'a> {
+    ) -> PromptsPartialsGetRequest<'a, C> {
         PromptsPartialsGetRequest {
             client: self.client,
             prompt: prompt.into(),
@@ -355,7 +437,7 @@ impl<'a> PromptsPartials<'a> {
     pub fn set(
         &self,
         prompt: impl Into<crate::types::PartialGroupsEnum>,
-    ) -> PromptsPartialsSetRequest<'a> {
+    ) -> PromptsPartialsSetRequest<'a, C> {
         PromptsPartialsSetRequest {
             client: self.client,
             prompt: prompt.into(),
@@ -366,29 +448,50 @@ impl<'a> PromptsPartials<'a> {
 }
 /// Request builder for `prompts.partials.get` (`GET /prompts/{prompt}/partials`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct PromptsPartialsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct PromptsPartialsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     prompt: crate::types::PartialGroupsEnum,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsPartialsGetRequest);
-impl<'a> PromptsPartialsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> PromptsPartialsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -398,7 +501,7 @@ impl<'a> PromptsPartialsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -413,14 +516,14 @@ impl<'a> PromptsPartialsGetRequest<'a> {
 }
 /// Request builder for `prompts.partials.set` (`PUT /prompts/{prompt}/partials`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct PromptsPartialsSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct PromptsPartialsSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     prompt: crate::types::PartialGroupsEnum,
     body: Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     options: crate::runtime::RequestOptions,
 }
-impl ::std::fmt::Debug for PromptsPartialsSetRequest<'_> {
+impl<C: ::std::fmt::Debug> ::std::fmt::Debug for PromptsPartialsSetRequest<'_, C> {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("PromptsPartialsSetRequest")
             .field("prompt", &self.prompt)
@@ -430,7 +533,7 @@ impl ::std::fmt::Debug for PromptsPartialsSetRequest<'_> {
     }
 }
 crate::runtime::request_options!(PromptsPartialsSetRequest);
-impl<'a> PromptsPartialsSetRequest<'a> {
+impl<'a, C: crate::Mode> PromptsPartialsSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -440,23 +543,39 @@ impl<'a> PromptsPartialsSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -477,17 +596,17 @@ impl<'a> PromptsPartialsSetRequest<'a> {
     }
 }
 /// Operations reached by `client.prompts().rendering()`.
-#[derive(Clone, Copy, Debug)]
-pub struct PromptsRendering<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct PromptsRendering<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> PromptsRendering<'a> {
+crate::mode::accessor!(PromptsRendering);
+impl<'a, C: crate::Mode> PromptsRendering<'a, C> {
     /** `PATCH /prompts/rendering`
 
  Scopes: `update:prompts`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/prompts/patch-bulk-rendering)*/
-    pub fn bulk_update(&self) -> PromptsRenderingBulkUpdateRequest<'a> {
+    pub fn bulk_update(&self) -> PromptsRenderingBulkUpdateRequest<'a, C> {
         PromptsRenderingBulkUpdateRequest {
             client: self.client,
             body: None,
@@ -503,7 +622,7 @@ impl<'a> PromptsRendering<'a> {
         &self,
         prompt: impl Into<crate::types::PromptGroupNameEnum>,
         screen: impl Into<crate::types::ScreenGroupNameEnum>,
-    ) -> PromptsRenderingGetRequest<'a> {
+    ) -> PromptsRenderingGetRequest<'a, C> {
         PromptsRenderingGetRequest {
             client: self.client,
             prompt: prompt.into(),
@@ -516,7 +635,7 @@ impl<'a> PromptsRendering<'a> {
  Scopes: `read:prompts`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/prompts/get-all-rendering)*/
-    pub fn list(&self) -> PromptsRenderingListRequest<'a> {
+    pub fn list(&self) -> PromptsRenderingListRequest<'a, C> {
         PromptsRenderingListRequest {
             client: self.client,
             fields: None,
@@ -539,7 +658,7 @@ impl<'a> PromptsRendering<'a> {
         &self,
         prompt: impl Into<crate::types::PromptGroupNameEnum>,
         screen: impl Into<crate::types::ScreenGroupNameEnum>,
-    ) -> PromptsRenderingUpdateRequest<'a> {
+    ) -> PromptsRenderingUpdateRequest<'a, C> {
         PromptsRenderingUpdateRequest {
             client: self.client,
             prompt: prompt.into(),
@@ -551,14 +670,14 @@ impl<'a> PromptsRendering<'a> {
 }
 /// Request builder for `prompts.rendering.bulk_update` (`PATCH /prompts/rendering`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct PromptsRenderingBulkUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct PromptsRenderingBulkUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::BulkUpdateAculRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsRenderingBulkUpdateRequest);
-impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
+impl<'a, C: crate::Mode> PromptsRenderingBulkUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -568,18 +687,37 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::BulkUpdateAculResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::BulkUpdateAculResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::BulkUpdateAculResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -587,7 +725,7 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -609,27 +747,46 @@ impl<'a> PromptsRenderingBulkUpdateRequest<'a> {
 }
 /// Request builder for `prompts.rendering.get` (`GET /prompts/{prompt}/screen/{screen}/rendering`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct PromptsRenderingGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct PromptsRenderingGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     prompt: crate::types::PromptGroupNameEnum,
     screen: crate::types::ScreenGroupNameEnum,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsRenderingGetRequest);
-impl<'a> PromptsRenderingGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> PromptsRenderingGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListAculsResponseContentItem, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListAculsResponseContentItem, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListAculsResponseContentItem>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -637,7 +794,7 @@ impl<'a> PromptsRenderingGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -657,9 +814,9 @@ impl<'a> PromptsRenderingGetRequest<'a> {
 }
 /// Request builder for `prompts.rendering.list` (`GET /prompts/rendering`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct PromptsRenderingListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct PromptsRenderingListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     fields: Option<String>,
     include_fields: Option<bool>,
     include_totals: Option<bool>,
@@ -671,7 +828,7 @@ pub struct PromptsRenderingListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsRenderingListRequest);
-impl<'a> PromptsRenderingListRequest<'a> {
+impl<'a, C: crate::Mode> PromptsRenderingListRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -723,18 +880,37 @@ impl<'a> PromptsRenderingListRequest<'a> {
         self.screen = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListAculsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListAculsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListAculsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -742,7 +918,7 @@ impl<'a> PromptsRenderingListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -763,10 +939,80 @@ impl<'a> PromptsRenderingListRequest<'a> {
         crate::runtime::send_json("prompts.rendering.list", client, options, build)
     }
 }
-impl<'a> PromptsRenderingListRequest<'a> {
+impl<'a, C: crate::Mode> PromptsRenderingListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::ListAculsResponseContentItem>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ListAculsResponseContentItem>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "prompts.rendering.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListAculsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ListAculsResponseContentItem>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListAculsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListAculsResponseContent::ListAculsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.configs.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListAculsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ListAculsResponseContentItem> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::ListAculsResponseContentItem> {
         #[allow(dead_code)]
@@ -809,84 +1055,32 @@ impl<'a> PromptsRenderingListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ListAculsResponseContentItem>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "prompts.rendering.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListAculsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ListAculsResponseContentItem>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListAculsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListAculsResponseContent::ListAculsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.configs.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListAculsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::ListAculsResponseContentItem> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `prompts.rendering.update` (`PATCH /prompts/{prompt}/screen/{screen}/rendering`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct PromptsRenderingUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct PromptsRenderingUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     prompt: crate::types::PromptGroupNameEnum,
     screen: crate::types::ScreenGroupNameEnum,
     body: Option<crate::types::UpdateAculRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(PromptsRenderingUpdateRequest);
-impl<'a> PromptsRenderingUpdateRequest<'a> {
+impl<'a, C: crate::Mode> PromptsRenderingUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -896,18 +1090,37 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UpdateAculResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::UpdateAculResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UpdateAculResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -915,7 +1128,7 @@ impl<'a> PromptsRenderingUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

@@ -7,18 +7,25 @@ impl crate::Client {
         RateLimitPolicies { client: self }
     }
 }
-/// Operations reached by `client.rate_limit_policies()`.
-#[derive(Clone, Copy, Debug)]
-pub struct RateLimitPolicies<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `rate_limit_policies` resource.
+    pub fn rate_limit_policies(&self) -> RateLimitPolicies<'_, crate::blocking::Client> {
+        RateLimitPolicies { client: self }
+    }
 }
-impl<'a> RateLimitPolicies<'a> {
+/// Operations reached by `client.rate_limit_policies()`.
+pub struct RateLimitPolicies<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(RateLimitPolicies);
+impl<'a, C: crate::Mode> RateLimitPolicies<'a, C> {
     /** `POST /rate-limit-policies`
 
  Scopes: `create:rate_limit_policies`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rate-limit-policies/post-rate-limit-policies)*/
-    pub fn create(&self) -> RateLimitPoliciesCreateRequest<'a> {
+    pub fn create(&self) -> RateLimitPoliciesCreateRequest<'a, C> {
         RateLimitPoliciesCreateRequest {
             client: self.client,
             body: None,
@@ -30,7 +37,10 @@ impl<'a> RateLimitPolicies<'a> {
  Scopes: `delete:rate_limit_policies`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rate-limit-policies/delete-rate-limit-policies-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> RateLimitPoliciesDeleteRequest<'a> {
+    pub fn delete(
+        &self,
+        id: impl Into<String>,
+    ) -> RateLimitPoliciesDeleteRequest<'a, C> {
         RateLimitPoliciesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +52,7 @@ impl<'a> RateLimitPolicies<'a> {
  Scopes: `read:rate_limit_policies`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rate-limit-policies/get-rate-limit-policies-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> RateLimitPoliciesGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> RateLimitPoliciesGetRequest<'a, C> {
         RateLimitPoliciesGetRequest {
             client: self.client,
             id: id.into(),
@@ -54,7 +64,7 @@ impl<'a> RateLimitPolicies<'a> {
  Scopes: `read:rate_limit_policies`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rate-limit-policies/get-rate-limit-policies)*/
-    pub fn list(&self) -> RateLimitPoliciesListRequest<'a> {
+    pub fn list(&self) -> RateLimitPoliciesListRequest<'a, C> {
         RateLimitPoliciesListRequest {
             client: self.client,
             consumer: None,
@@ -70,7 +80,10 @@ impl<'a> RateLimitPolicies<'a> {
  Scopes: `update:rate_limit_policies`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rate-limit-policies/patch-rate-limit-policies-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> RateLimitPoliciesUpdateRequest<'a> {
+    pub fn update(
+        &self,
+        id: impl Into<String>,
+    ) -> RateLimitPoliciesUpdateRequest<'a, C> {
         RateLimitPoliciesUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -81,14 +94,14 @@ impl<'a> RateLimitPolicies<'a> {
 }
 /// Request builder for `rate_limit_policies.create` (`POST /rate-limit-policies`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RateLimitPoliciesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RateLimitPoliciesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateRateLimitPolicyRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RateLimitPoliciesCreateRequest);
-impl<'a> RateLimitPoliciesCreateRequest<'a> {
+impl<'a, C: crate::Mode> RateLimitPoliciesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -98,23 +111,42 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::RateLimitPolicy, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::RateLimitPolicy, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::RateLimitPolicy>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::RateLimitPolicy>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -131,29 +163,45 @@ impl<'a> RateLimitPoliciesCreateRequest<'a> {
 }
 /// Request builder for `rate_limit_policies.delete` (`DELETE /rate-limit-policies/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RateLimitPoliciesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RateLimitPoliciesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RateLimitPoliciesDeleteRequest);
-impl<'a> RateLimitPoliciesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RateLimitPoliciesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rate_limit_policies.delete", "id", &self.id)?;
@@ -164,31 +212,50 @@ impl<'a> RateLimitPoliciesDeleteRequest<'a> {
 }
 /// Request builder for `rate_limit_policies.get` (`GET /rate-limit-policies/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RateLimitPoliciesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RateLimitPoliciesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RateLimitPoliciesGetRequest);
-impl<'a> RateLimitPoliciesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RateLimitPoliciesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::RateLimitPolicy, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::RateLimitPolicy, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::RateLimitPolicy>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::RateLimitPolicy>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rate_limit_policies.get", "id", &self.id)?;
@@ -199,9 +266,9 @@ impl<'a> RateLimitPoliciesGetRequest<'a> {
 }
 /// Request builder for `rate_limit_policies.list` (`GET /rate-limit-policies`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RateLimitPoliciesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RateLimitPoliciesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     consumer: Option<crate::types::RateLimitPolicyConsumerEnum>,
     consumer_selector: Option<String>,
     from: Option<String>,
@@ -210,7 +277,7 @@ pub struct RateLimitPoliciesListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RateLimitPoliciesListRequest);
-impl<'a> RateLimitPoliciesListRequest<'a> {
+impl<'a, C: crate::Mode> RateLimitPoliciesListRequest<'a, C> {
     /// Sets the `consumer` query parameter.
     #[inline]
     pub fn consumer(
@@ -247,21 +314,42 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListRateLimitPoliciesPaginatedResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListRateLimitPoliciesPaginatedResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListRateLimitPoliciesPaginatedResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -271,7 +359,7 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -289,10 +377,65 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
         crate::runtime::send_json("rate_limit_policies.list", client, options, build)
     }
 }
-impl<'a> RateLimitPoliciesListRequest<'a> {
+impl<'a, C: crate::Mode> RateLimitPoliciesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::RateLimitPolicy> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::RateLimitPolicy>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::RateLimitPolicy>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "rate_limit_policies.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRateLimitPoliciesPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::RateLimitPolicy>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.rate_limit_policies.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::RateLimitPolicy> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::RateLimitPolicy> {
         #[allow(dead_code)]
         const OPERATION: &str = "rate_limit_policies.list";
         #[inline]
@@ -326,63 +469,23 @@ impl<'a> RateLimitPoliciesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::RateLimitPolicy>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "rate_limit_policies.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListRateLimitPoliciesPaginatedResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::RateLimitPolicy>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.rate_limit_policies.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::RateLimitPolicy> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `rate_limit_policies.update` (`PATCH /rate-limit-policies/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RateLimitPoliciesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RateLimitPoliciesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::PatchRateLimitPolicyRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RateLimitPoliciesUpdateRequest);
-impl<'a> RateLimitPoliciesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> RateLimitPoliciesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -392,23 +495,42 @@ impl<'a> RateLimitPoliciesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::RateLimitPolicy, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::RateLimitPolicy, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::RateLimitPolicy>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::RateLimitPolicy>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rate_limit_policies.update", "id", &self.id)?;

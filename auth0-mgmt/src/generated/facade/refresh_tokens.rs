@@ -7,18 +7,25 @@ impl crate::Client {
         RefreshTokens { client: self }
     }
 }
-/// Operations reached by `client.refresh_tokens()`.
-#[derive(Clone, Copy, Debug)]
-pub struct RefreshTokens<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `refresh_tokens` resource.
+    pub fn refresh_tokens(&self) -> RefreshTokens<'_, crate::blocking::Client> {
+        RefreshTokens { client: self }
+    }
 }
-impl<'a> RefreshTokens<'a> {
+/// Operations reached by `client.refresh_tokens()`.
+pub struct RefreshTokens<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(RefreshTokens);
+impl<'a, C: crate::Mode> RefreshTokens<'a, C> {
     /** `DELETE /refresh-tokens/{id}`
 
  Scopes: `delete:refresh_tokens`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/refresh-tokens/delete-refresh-token)*/
-    pub fn delete(&self, id: impl Into<String>) -> RefreshTokensDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> RefreshTokensDeleteRequest<'a, C> {
         RefreshTokensDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -30,7 +37,7 @@ impl<'a> RefreshTokens<'a> {
  Scopes: `read:refresh_tokens`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/refresh-tokens/get-refresh-token)*/
-    pub fn get(&self, id: impl Into<String>) -> RefreshTokensGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> RefreshTokensGetRequest<'a, C> {
         RefreshTokensGetRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +49,7 @@ impl<'a> RefreshTokens<'a> {
  Scopes: `read:refresh_tokens`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/refresh-tokens/get-refresh-tokens)*/
-    pub fn list(&self) -> RefreshTokensListRequest<'a> {
+    pub fn list(&self) -> RefreshTokensListRequest<'a, C> {
         RefreshTokensListRequest {
             client: self.client,
             client_id: None,
@@ -59,7 +66,7 @@ impl<'a> RefreshTokens<'a> {
  Scopes: `delete:refresh_tokens`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/refresh-tokens/revoke-refresh-tokens)*/
-    pub fn revoke(&self) -> RefreshTokensRevokeRequest<'a> {
+    pub fn revoke(&self) -> RefreshTokensRevokeRequest<'a, C> {
         RefreshTokensRevokeRequest {
             client: self.client,
             body: None,
@@ -71,7 +78,7 @@ impl<'a> RefreshTokens<'a> {
  Scopes: `update:refresh_tokens`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/refresh-tokens/patch-refresh-tokens-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> RefreshTokensUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> RefreshTokensUpdateRequest<'a, C> {
         RefreshTokensUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -82,31 +89,47 @@ impl<'a> RefreshTokens<'a> {
 }
 /// Request builder for `refresh_tokens.delete` (`DELETE /refresh-tokens/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RefreshTokensDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RefreshTokensDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RefreshTokensDeleteRequest);
-impl<'a> RefreshTokensDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RefreshTokensDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("refresh_tokens.delete", "id", &self.id)?;
@@ -117,26 +140,45 @@ impl<'a> RefreshTokensDeleteRequest<'a> {
 }
 /// Request builder for `refresh_tokens.get` (`GET /refresh-tokens/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RefreshTokensGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RefreshTokensGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RefreshTokensGetRequest);
-impl<'a> RefreshTokensGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RefreshTokensGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::RefreshTokenResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::RefreshTokenResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::RefreshTokenResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -144,7 +186,7 @@ impl<'a> RefreshTokensGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("refresh_tokens.get", "id", &self.id)?;
@@ -155,9 +197,9 @@ impl<'a> RefreshTokensGetRequest<'a> {
 }
 /// Request builder for `refresh_tokens.list` (`GET /refresh-tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RefreshTokensListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RefreshTokensListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     client_id: Option<String>,
     fields: Option<String>,
     from: Option<String>,
@@ -167,7 +209,7 @@ pub struct RefreshTokensListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RefreshTokensListRequest);
-impl<'a> RefreshTokensListRequest<'a> {
+impl<'a, C: crate::Mode> RefreshTokensListRequest<'a, C> {
     /// Sets the `client_id` query parameter.
     #[inline]
     pub fn client_id(mut self, value: impl Into<String>) -> Self {
@@ -204,21 +246,42 @@ impl<'a> RefreshTokensListRequest<'a> {
         self.user_id = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetRefreshTokensPaginatedResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetRefreshTokensPaginatedResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetRefreshTokensPaginatedResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -226,7 +289,7 @@ impl<'a> RefreshTokensListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let user_id = self
@@ -252,10 +315,68 @@ impl<'a> RefreshTokensListRequest<'a> {
         crate::runtime::send_json("refresh_tokens.list", client, options, build)
     }
 }
-impl<'a> RefreshTokensListRequest<'a> {
+impl<'a, C: crate::Mode> RefreshTokensListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "refresh_tokens.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetRefreshTokensPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.refresh_tokens.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::RefreshTokenResponseContent> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::RefreshTokenResponseContent> {
         #[allow(dead_code)]
@@ -291,64 +412,22 @@ impl<'a> RefreshTokensListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "refresh_tokens.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::GetRefreshTokensPaginatedResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.refresh_tokens.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::RefreshTokenResponseContent> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `refresh_tokens.revoke` (`POST /refresh-tokens/revoke`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RefreshTokensRevokeRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RefreshTokensRevokeRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::RevokeRefreshTokensRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RefreshTokensRevokeRequest);
-impl<'a> RefreshTokensRevokeRequest<'a> {
+impl<'a, C: crate::Mode> RefreshTokensRevokeRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -358,23 +437,39 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -391,15 +486,15 @@ impl<'a> RefreshTokensRevokeRequest<'a> {
 }
 /// Request builder for `refresh_tokens.update` (`PATCH /refresh-tokens/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RefreshTokensUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RefreshTokensUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateRefreshTokenRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RefreshTokensUpdateRequest);
-impl<'a> RefreshTokensUpdateRequest<'a> {
+impl<'a, C: crate::Mode> RefreshTokensUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -409,18 +504,37 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::RefreshTokenResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::RefreshTokenResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::RefreshTokenResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -428,7 +542,7 @@ impl<'a> RefreshTokensUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("refresh_tokens.update", "id", &self.id)?;

@@ -7,18 +7,25 @@ impl crate::Client {
         ResourceServers { client: self }
     }
 }
-/// Operations reached by `client.resource_servers()`.
-#[derive(Clone, Copy, Debug)]
-pub struct ResourceServers<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `resource_servers` resource.
+    pub fn resource_servers(&self) -> ResourceServers<'_, crate::blocking::Client> {
+        ResourceServers { client: self }
+    }
 }
-impl<'a> ResourceServers<'a> {
+/// Operations reached by `client.resource_servers()`.
+pub struct ResourceServers<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(ResourceServers);
+impl<'a, C: crate::Mode> ResourceServers<'a, C> {
     /** `POST /resource-servers`
 
  Scopes: `create:resource_servers`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/resource-servers/post-resource-servers)*/
-    pub fn create(&self) -> ResourceServersCreateRequest<'a> {
+    pub fn create(&self) -> ResourceServersCreateRequest<'a, C> {
         ResourceServersCreateRequest {
             client: self.client,
             body: None,
@@ -30,7 +37,7 @@ impl<'a> ResourceServers<'a> {
  Scopes: `delete:resource_servers`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/resource-servers/delete-resource-servers-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> ResourceServersDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> ResourceServersDeleteRequest<'a, C> {
         ResourceServersDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +49,7 @@ impl<'a> ResourceServers<'a> {
  Scopes: `read:resource_servers`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/resource-servers/get-resource-servers-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> ResourceServersGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> ResourceServersGetRequest<'a, C> {
         ResourceServersGetRequest {
             client: self.client,
             id: id.into(),
@@ -55,7 +62,7 @@ impl<'a> ResourceServers<'a> {
  Scopes: `read:resource_servers`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/resource-servers/get-resource-servers)*/
-    pub fn list(&self) -> ResourceServersListRequest<'a> {
+    pub fn list(&self) -> ResourceServersListRequest<'a, C> {
         ResourceServersListRequest {
             client: self.client,
             identifiers: None,
@@ -71,7 +78,7 @@ impl<'a> ResourceServers<'a> {
  Scopes: `update:resource_servers`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/resource-servers/patch-resource-servers-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> ResourceServersUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> ResourceServersUpdateRequest<'a, C> {
         ResourceServersUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -82,14 +89,14 @@ impl<'a> ResourceServers<'a> {
 }
 /// Request builder for `resource_servers.create` (`POST /resource-servers`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ResourceServersCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ResourceServersCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateResourceServerRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ResourceServersCreateRequest);
-impl<'a> ResourceServersCreateRequest<'a> {
+impl<'a, C: crate::Mode> ResourceServersCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -99,23 +106,42 @@ impl<'a> ResourceServersCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ResourceServer, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ResourceServer, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ResourceServer>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::ResourceServer>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -132,29 +158,45 @@ impl<'a> ResourceServersCreateRequest<'a> {
 }
 /// Request builder for `resource_servers.delete` (`DELETE /resource-servers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ResourceServersDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ResourceServersDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ResourceServersDeleteRequest);
-impl<'a> ResourceServersDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> ResourceServersDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("resource_servers.delete", "id", &self.id)?;
@@ -165,38 +207,57 @@ impl<'a> ResourceServersDeleteRequest<'a> {
 }
 /// Request builder for `resource_servers.get` (`GET /resource-servers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ResourceServersGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ResourceServersGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ResourceServersGetRequest);
-impl<'a> ResourceServersGetRequest<'a> {
+impl<'a, C: crate::Mode> ResourceServersGetRequest<'a, C> {
     /// Sets the `include_fields` query parameter.
     #[inline]
     pub fn include_fields(mut self, value: bool) -> Self {
         self.include_fields = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ResourceServer, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ResourceServer, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ResourceServer>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::ResourceServer>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("resource_servers.get", "id", &self.id)?;
@@ -207,9 +268,9 @@ impl<'a> ResourceServersGetRequest<'a> {
 }
 /// Request builder for `resource_servers.list` (`GET /resource-servers`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ResourceServersListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ResourceServersListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     identifiers: Option<::std::vec::Vec<::std::string::String>>,
     include_fields: Option<bool>,
     include_totals: Option<bool>,
@@ -218,7 +279,7 @@ pub struct ResourceServersListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ResourceServersListRequest);
-impl<'a> ResourceServersListRequest<'a> {
+impl<'a, C: crate::Mode> ResourceServersListRequest<'a, C> {
     /// Sets the `identifiers` query parameter.
     #[inline]
     pub fn identifiers(
@@ -252,18 +313,40 @@ impl<'a> ResourceServersListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListResourceServerResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListResourceServerResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListResourceServerResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -271,7 +354,7 @@ impl<'a> ResourceServersListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -289,10 +372,77 @@ impl<'a> ResourceServersListRequest<'a> {
         crate::runtime::send_json("resource_servers.list", client, options, build)
     }
 }
-impl<'a> ResourceServersListRequest<'a> {
+impl<'a, C: crate::Mode> ResourceServersListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ResourceServer> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ResourceServer>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ResourceServer>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "resource_servers.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListResourceServerResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ResourceServer>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListResourceServerResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListResourceServerResponseContent::ListResourceServerOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.resource_servers.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListResourceServerResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ResourceServer> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ResourceServer> {
         #[allow(dead_code)]
         const OPERATION: &str = "resource_servers.list";
         #[inline]
@@ -333,81 +483,31 @@ impl<'a> ResourceServersListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ResourceServer>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "resource_servers.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListResourceServerResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ResourceServer>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListResourceServerResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListResourceServerResponseContent::ListResourceServerOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.resource_servers.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListResourceServerResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ResourceServer> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `resource_servers.update` (`PATCH /resource-servers/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct ResourceServersUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct ResourceServersUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateResourceServerRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(ResourceServersUpdateRequest);
-impl<'a> ResourceServersUpdateRequest<'a> {
+impl<'a, C: crate::Mode> ResourceServersUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -417,23 +517,42 @@ impl<'a> ResourceServersUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ResourceServer, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ResourceServer, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ResourceServer>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::ResourceServer>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("resource_servers.update", "id", &self.id)?;

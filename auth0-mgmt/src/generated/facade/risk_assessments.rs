@@ -7,27 +7,34 @@ impl crate::Client {
         RiskAssessments { client: self }
     }
 }
-/// Operations reached by `client.risk_assessments()`.
-#[derive(Clone, Copy, Debug)]
-pub struct RiskAssessments<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `risk_assessments` resource.
+    pub fn risk_assessments(&self) -> RiskAssessments<'_, crate::blocking::Client> {
+        RiskAssessments { client: self }
+    }
 }
-impl<'a> RiskAssessments<'a> {
+/// Operations reached by `client.risk_assessments()`.
+pub struct RiskAssessments<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(RiskAssessments);
+impl<'a, C: crate::Mode> RiskAssessments<'a, C> {
     /// The `settings` sub-resource.
-    pub fn settings(&self) -> RiskAssessmentsSettings<'a> {
+    pub fn settings(&self) -> RiskAssessmentsSettings<'a, C> {
         RiskAssessmentsSettings {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.risk_assessments().settings()`.
-#[derive(Clone, Copy, Debug)]
-pub struct RiskAssessmentsSettings<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct RiskAssessmentsSettings<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> RiskAssessmentsSettings<'a> {
+crate::mode::accessor!(RiskAssessmentsSettings);
+impl<'a, C: crate::Mode> RiskAssessmentsSettings<'a, C> {
     /// The `new_device` sub-resource.
-    pub fn new_device(&self) -> RiskAssessmentsSettingsNewDevice<'a> {
+    pub fn new_device(&self) -> RiskAssessmentsSettingsNewDevice<'a, C> {
         RiskAssessmentsSettingsNewDevice {
             client: self.client,
         }
@@ -37,7 +44,7 @@ impl<'a> RiskAssessmentsSettings<'a> {
  Scopes: `read:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/risk-assessments/get-risk-assessments-settings)*/
-    pub fn get(&self) -> RiskAssessmentsSettingsGetRequest<'a> {
+    pub fn get(&self) -> RiskAssessmentsSettingsGetRequest<'a, C> {
         RiskAssessmentsSettingsGetRequest {
             client: self.client,
             options: Default::default(),
@@ -48,7 +55,7 @@ impl<'a> RiskAssessmentsSettings<'a> {
  Scopes: `update:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/risk-assessments/patch-risk-assessments-settings)*/
-    pub fn update(&self) -> RiskAssessmentsSettingsUpdateRequest<'a> {
+    pub fn update(&self) -> RiskAssessmentsSettingsUpdateRequest<'a, C> {
         RiskAssessmentsSettingsUpdateRequest {
             client: self.client,
             body: None,
@@ -58,25 +65,44 @@ impl<'a> RiskAssessmentsSettings<'a> {
 }
 /// Request builder for `risk_assessments.settings.get` (`GET /risk-assessments/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RiskAssessmentsSettingsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RiskAssessmentsSettingsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RiskAssessmentsSettingsGetRequest);
-impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RiskAssessmentsSettingsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SetGuardianFactorResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::SetGuardianFactorResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SetGuardianFactorResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -84,7 +110,7 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_risk_assessments_settings())
@@ -99,14 +125,14 @@ impl<'a> RiskAssessmentsSettingsGetRequest<'a> {
 }
 /// Request builder for `risk_assessments.settings.update` (`PATCH /risk-assessments/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RiskAssessmentsSettingsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RiskAssessmentsSettingsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::SetGuardianFactorRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RiskAssessmentsSettingsUpdateRequest);
-impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> RiskAssessmentsSettingsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -116,18 +142,37 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SetGuardianFactorResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::SetGuardianFactorResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SetGuardianFactorResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -135,7 +180,7 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -156,17 +201,17 @@ impl<'a> RiskAssessmentsSettingsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.risk_assessments().settings().new_device()`.
-#[derive(Clone, Copy, Debug)]
-pub struct RiskAssessmentsSettingsNewDevice<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct RiskAssessmentsSettingsNewDevice<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> RiskAssessmentsSettingsNewDevice<'a> {
+crate::mode::accessor!(RiskAssessmentsSettingsNewDevice);
+impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDevice<'a, C> {
     /** `GET /risk-assessments/settings/new-device`
 
  Scopes: `read:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/risk-assessments/get-new-device)*/
-    pub fn get(&self) -> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
+    pub fn get(&self) -> RiskAssessmentsSettingsNewDeviceGetRequest<'a, C> {
         RiskAssessmentsSettingsNewDeviceGetRequest {
             client: self.client,
             options: Default::default(),
@@ -177,7 +222,7 @@ impl<'a> RiskAssessmentsSettingsNewDevice<'a> {
  Scopes: `update:attack_protection`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/risk-assessments/patch-new-device)*/
-    pub fn update(&self) -> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
+    pub fn update(&self) -> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a, C> {
         RiskAssessmentsSettingsNewDeviceUpdateRequest {
             client: self.client,
             body: None,
@@ -187,28 +232,49 @@ impl<'a> RiskAssessmentsSettingsNewDevice<'a> {
 }
 /// Request builder for `risk_assessments.settings.new_device.get` (`GET /risk-assessments/settings/new-device`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RiskAssessmentsSettingsNewDeviceGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RiskAssessmentsSettingsNewDeviceGetRequest);
-impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDeviceGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -218,7 +284,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_new_device())
@@ -233,14 +299,14 @@ impl<'a> RiskAssessmentsSettingsNewDeviceGetRequest<'a> {
 }
 /// Request builder for `risk_assessments.settings.new_device.update` (`PATCH /risk-assessments/settings/new-device`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RiskAssessmentsSettingsNewDeviceUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateRiskAssessmentsSettingsNewDeviceRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RiskAssessmentsSettingsNewDeviceUpdateRequest);
-impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
+impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -252,21 +318,42 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -276,7 +363,7 @@ impl<'a> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self

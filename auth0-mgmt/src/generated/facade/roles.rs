@@ -7,24 +7,31 @@ impl crate::Client {
         Roles { client: self }
     }
 }
-/// Operations reached by `client.roles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Roles<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `roles` resource.
+    pub fn roles(&self) -> Roles<'_, crate::blocking::Client> {
+        Roles { client: self }
+    }
 }
-impl<'a> Roles<'a> {
+/// Operations reached by `client.roles()`.
+pub struct Roles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Roles);
+impl<'a, C: crate::Mode> Roles<'a, C> {
     /// The `groups` sub-resource.
-    pub fn groups(&self) -> RolesGroups<'a> {
+    pub fn groups(&self) -> RolesGroups<'a, C> {
         RolesGroups { client: self.client }
     }
     /// The `permissions` sub-resource.
-    pub fn permissions(&self) -> RolesPermissions<'a> {
+    pub fn permissions(&self) -> RolesPermissions<'a, C> {
         RolesPermissions {
             client: self.client,
         }
     }
     /// The `users` sub-resource.
-    pub fn users(&self) -> RolesUsers<'a> {
+    pub fn users(&self) -> RolesUsers<'a, C> {
         RolesUsers { client: self.client }
     }
     /** `POST /roles`
@@ -32,7 +39,7 @@ impl<'a> Roles<'a> {
  Scopes: `create:roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/post-roles)*/
-    pub fn create(&self) -> RolesCreateRequest<'a> {
+    pub fn create(&self) -> RolesCreateRequest<'a, C> {
         RolesCreateRequest {
             client: self.client,
             body: None,
@@ -44,7 +51,7 @@ impl<'a> Roles<'a> {
  Scopes: `delete:roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/delete-roles-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> RolesDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> RolesDeleteRequest<'a, C> {
         RolesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -56,7 +63,7 @@ impl<'a> Roles<'a> {
  Scopes: `read:roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/get-roles-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> RolesGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> RolesGetRequest<'a, C> {
         RolesGetRequest {
             client: self.client,
             id: id.into(),
@@ -68,7 +75,7 @@ impl<'a> Roles<'a> {
  Scopes: `read:roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/get-roles)*/
-    pub fn list(&self) -> RolesListRequest<'a> {
+    pub fn list(&self) -> RolesListRequest<'a, C> {
         RolesListRequest {
             client: self.client,
             include_totals: None,
@@ -83,7 +90,7 @@ impl<'a> Roles<'a> {
  Scopes: `update:roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/patch-roles-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> RolesUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> RolesUpdateRequest<'a, C> {
         RolesUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -94,14 +101,14 @@ impl<'a> Roles<'a> {
 }
 /// Request builder for `roles.create` (`POST /roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateRoleRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesCreateRequest);
-impl<'a> RolesCreateRequest<'a> {
+impl<'a, C: crate::Mode> RolesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -111,23 +118,39 @@ impl<'a> RolesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Role, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Role, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Role>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Role>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -144,31 +167,47 @@ impl<'a> RolesCreateRequest<'a> {
 }
 /// Request builder for `roles.delete` (`DELETE /roles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesDeleteRequest);
-impl<'a> RolesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RolesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.delete", "id", &self.id)?;
@@ -179,31 +218,47 @@ impl<'a> RolesDeleteRequest<'a> {
 }
 /// Request builder for `roles.get` (`GET /roles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesGetRequest);
-impl<'a> RolesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RolesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Role, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Role, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Role>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Role>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.get", "id", &self.id)?;
@@ -214,9 +269,9 @@ impl<'a> RolesGetRequest<'a> {
 }
 /// Request builder for `roles.list` (`GET /roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     include_totals: Option<bool>,
     name_filter: Option<String>,
     page: Option<i64>,
@@ -224,7 +279,7 @@ pub struct RolesListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesListRequest);
-impl<'a> RolesListRequest<'a> {
+impl<'a, C: crate::Mode> RolesListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -249,18 +304,37 @@ impl<'a> RolesListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListRolesResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListRolesResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListRolesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -268,7 +342,7 @@ impl<'a> RolesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -285,10 +359,69 @@ impl<'a> RolesListRequest<'a> {
         crate::runtime::send_json("roles.list", client, options, build)
     }
 }
-impl<'a> RolesListRequest<'a> {
+impl<'a, C: crate::Mode> RolesListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Role>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "roles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            match answer {
+                crate::types::ListRolesResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListRolesResponseContent::ListRolesOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.roles.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListRolesResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Role> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
         const OPERATION: &str = "roles.list";
         #[inline]
@@ -326,75 +459,31 @@ impl<'a> RolesListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "roles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListRolesResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
-            match answer {
-                crate::types::ListRolesResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListRolesResponseContent::ListRolesOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.roles.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListRolesResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `roles.update` (`PATCH /roles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateRoleRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesUpdateRequest);
-impl<'a> RolesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> RolesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -404,23 +493,39 @@ impl<'a> RolesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Role, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Role, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Role>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Role>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.update", "id", &self.id)?;
@@ -437,17 +542,17 @@ impl<'a> RolesUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.roles().groups()`.
-#[derive(Clone, Copy, Debug)]
-pub struct RolesGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct RolesGroups<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> RolesGroups<'a> {
+crate::mode::accessor!(RolesGroups);
+impl<'a, C: crate::Mode> RolesGroups<'a, C> {
     /** `POST /roles/{id}/groups`
 
  Scopes: `create:group_roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/post-role-groups)*/
-    pub fn create(&self, id: impl Into<String>) -> RolesGroupsCreateRequest<'a> {
+    pub fn create(&self, id: impl Into<String>) -> RolesGroupsCreateRequest<'a, C> {
         RolesGroupsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -460,7 +565,7 @@ impl<'a> RolesGroups<'a> {
  Scopes: `delete:group_roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/delete-role-groups)*/
-    pub fn delete(&self, id: impl Into<String>) -> RolesGroupsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> RolesGroupsDeleteRequest<'a, C> {
         RolesGroupsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -473,7 +578,7 @@ impl<'a> RolesGroups<'a> {
  Scopes: `read:group_roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/get-role-groups)*/
-    pub fn get(&self, id: impl Into<String>) -> RolesGroupsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> RolesGroupsGetRequest<'a, C> {
         RolesGroupsGetRequest {
             client: self.client,
             id: id.into(),
@@ -485,15 +590,15 @@ impl<'a> RolesGroups<'a> {
 }
 /// Request builder for `roles.groups.create` (`POST /roles/{id}/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesGroupsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesGroupsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AssignRoleGroupsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesGroupsCreateRequest);
-impl<'a> RolesGroupsCreateRequest<'a> {
+impl<'a, C: crate::Mode> RolesGroupsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -503,21 +608,37 @@ impl<'a> RolesGroupsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.groups.create", "id", &self.id)?;
@@ -535,15 +656,15 @@ impl<'a> RolesGroupsCreateRequest<'a> {
 }
 /// Request builder for `roles.groups.delete` (`DELETE /roles/{id}/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesGroupsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesGroupsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AssignRoleGroupsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesGroupsDeleteRequest);
-impl<'a> RolesGroupsDeleteRequest<'a> {
+impl<'a, C: crate::Mode> RolesGroupsDeleteRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -553,21 +674,37 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.groups.delete", "id", &self.id)?;
@@ -585,16 +722,16 @@ impl<'a> RolesGroupsDeleteRequest<'a> {
 }
 /// Request builder for `roles.groups.get` (`GET /roles/{id}/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesGroupsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesGroupsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesGroupsGetRequest);
-impl<'a> RolesGroupsGetRequest<'a> {
+impl<'a, C: crate::Mode> RolesGroupsGetRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -607,18 +744,37 @@ impl<'a> RolesGroupsGetRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListRoleGroupsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -626,7 +782,7 @@ impl<'a> RolesGroupsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.groups.get", "id", &self.id)?;
@@ -635,10 +791,57 @@ impl<'a> RolesGroupsGetRequest<'a> {
         crate::runtime::send_json("roles.groups.get", client, options, build)
     }
 }
-impl<'a> RolesGroupsGetRequest<'a> {
+impl<'a, C: crate::Mode> RolesGroupsGetRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Group>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "roles.groups.get";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRoleGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Group> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "roles.groups.get";
         #[inline]
@@ -669,58 +872,24 @@ impl<'a> RolesGroupsGetRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "roles.groups.get";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListRoleGroupsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.groups.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.roles().permissions()`.
-#[derive(Clone, Copy, Debug)]
-pub struct RolesPermissions<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct RolesPermissions<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> RolesPermissions<'a> {
+crate::mode::accessor!(RolesPermissions);
+impl<'a, C: crate::Mode> RolesPermissions<'a, C> {
     /** `POST /roles/{id}/permissions`
 
  Scopes: `update:roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/post-role-permission-assignment)*/
-    pub fn add(&self, id: impl Into<String>) -> RolesPermissionsAddRequest<'a> {
+    pub fn add(&self, id: impl Into<String>) -> RolesPermissionsAddRequest<'a, C> {
         RolesPermissionsAddRequest {
             client: self.client,
             id: id.into(),
@@ -733,7 +902,7 @@ impl<'a> RolesPermissions<'a> {
  Scopes: `update:roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/delete-role-permission-assignment)*/
-    pub fn delete(&self, id: impl Into<String>) -> RolesPermissionsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> RolesPermissionsDeleteRequest<'a, C> {
         RolesPermissionsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -746,7 +915,7 @@ impl<'a> RolesPermissions<'a> {
  Scopes: `read:roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/get-role-permission)*/
-    pub fn list(&self, id: impl Into<String>) -> RolesPermissionsListRequest<'a> {
+    pub fn list(&self, id: impl Into<String>) -> RolesPermissionsListRequest<'a, C> {
         RolesPermissionsListRequest {
             client: self.client,
             id: id.into(),
@@ -759,15 +928,15 @@ impl<'a> RolesPermissions<'a> {
 }
 /// Request builder for `roles.permissions.add` (`POST /roles/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesPermissionsAddRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesPermissionsAddRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesPermissionsAddRequest);
-impl<'a> RolesPermissionsAddRequest<'a> {
+impl<'a, C: crate::Mode> RolesPermissionsAddRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -777,23 +946,39 @@ impl<'a> RolesPermissionsAddRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.permissions.add", "id", &self.id)?;
@@ -811,15 +996,15 @@ impl<'a> RolesPermissionsAddRequest<'a> {
 }
 /// Request builder for `roles.permissions.delete` (`DELETE /roles/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesPermissionsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesPermissionsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesPermissionsDeleteRequest);
-impl<'a> RolesPermissionsDeleteRequest<'a> {
+impl<'a, C: crate::Mode> RolesPermissionsDeleteRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -829,23 +1014,39 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.permissions.delete", "id", &self.id)?;
@@ -863,9 +1064,9 @@ impl<'a> RolesPermissionsDeleteRequest<'a> {
 }
 /// Request builder for `roles.permissions.list` (`GET /roles/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesPermissionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesPermissionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -873,7 +1074,7 @@ pub struct RolesPermissionsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesPermissionsListRequest);
-impl<'a> RolesPermissionsListRequest<'a> {
+impl<'a, C: crate::Mode> RolesPermissionsListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -892,18 +1093,40 @@ impl<'a> RolesPermissionsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListRolePermissionsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListRolePermissionsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListRolePermissionsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -911,7 +1134,7 @@ impl<'a> RolesPermissionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.permissions.list", "id", &self.id)?;
@@ -929,10 +1152,80 @@ impl<'a> RolesPermissionsListRequest<'a> {
         crate::runtime::send_json("roles.permissions.list", client, options, build)
     }
 }
-impl<'a> RolesPermissionsListRequest<'a> {
+impl<'a, C: crate::Mode> RolesPermissionsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::PermissionsResponsePayload>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::PermissionsResponsePayload>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "roles.permissions.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRolePermissionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::PermissionsResponsePayload>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListRolePermissionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListRolePermissionsResponseContent::ListRolePermissionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.permissions.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListRolePermissionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::PermissionsResponsePayload> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::PermissionsResponsePayload> {
         #[allow(dead_code)]
@@ -975,84 +1268,32 @@ impl<'a> RolesPermissionsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::PermissionsResponsePayload>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "roles.permissions.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListRolePermissionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::PermissionsResponsePayload>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListRolePermissionsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListRolePermissionsResponseContent::ListRolePermissionsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.permissions.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListRolePermissionsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::PermissionsResponsePayload> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.roles().users()`.
-#[derive(Clone, Copy, Debug)]
-pub struct RolesUsers<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct RolesUsers<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> RolesUsers<'a> {
+crate::mode::accessor!(RolesUsers);
+impl<'a, C: crate::Mode> RolesUsers<'a, C> {
     /** `POST /roles/{id}/users`
 
  Scopes: `create:role_members`, `update:roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/post-role-users)*/
-    pub fn assign(&self, id: impl Into<String>) -> RolesUsersAssignRequest<'a> {
+    pub fn assign(&self, id: impl Into<String>) -> RolesUsersAssignRequest<'a, C> {
         RolesUsersAssignRequest {
             client: self.client,
             id: id.into(),
@@ -1065,7 +1306,7 @@ impl<'a> RolesUsers<'a> {
  Scopes: `read:role_members`, `read:roles`, `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/roles/get-role-user)*/
-    pub fn list(&self, id: impl Into<String>) -> RolesUsersListRequest<'a> {
+    pub fn list(&self, id: impl Into<String>) -> RolesUsersListRequest<'a, C> {
         RolesUsersListRequest {
             client: self.client,
             id: id.into(),
@@ -1080,15 +1321,15 @@ impl<'a> RolesUsers<'a> {
 }
 /// Request builder for `roles.users.assign` (`POST /roles/{id}/users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesUsersAssignRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesUsersAssignRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AssignRoleUsersRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesUsersAssignRequest);
-impl<'a> RolesUsersAssignRequest<'a> {
+impl<'a, C: crate::Mode> RolesUsersAssignRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1098,23 +1339,39 @@ impl<'a> RolesUsersAssignRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.users.assign", "id", &self.id)?;
@@ -1132,9 +1389,9 @@ impl<'a> RolesUsersAssignRequest<'a> {
 }
 /// Request builder for `roles.users.list` (`GET /roles/{id}/users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RolesUsersListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RolesUsersListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     include_totals: Option<bool>,
@@ -1144,7 +1401,7 @@ pub struct RolesUsersListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RolesUsersListRequest);
-impl<'a> RolesUsersListRequest<'a> {
+impl<'a, C: crate::Mode> RolesUsersListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1175,18 +1432,37 @@ impl<'a> RolesUsersListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListRoleUsersResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListRoleUsersResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListRoleUsersResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1194,7 +1470,7 @@ impl<'a> RolesUsersListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("roles.users.list", "id", &self.id)?;
@@ -1214,13 +1490,104 @@ impl<'a> RolesUsersListRequest<'a> {
         crate::runtime::send_json("roles.users.list", client, options, build)
     }
 }
-impl<'a> RolesUsersListRequest<'a> {
+impl<'a, C: crate::Mode> RolesUsersListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::RoleUser> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::RoleUser>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.offset_walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::RoleUser>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "roles.users.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRoleUsersResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::RoleUser>, crate::Error> {
+            match answer {
+                crate::types::ListRoleUsersResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListRoleUsersResponseContent::ListRoleUsersOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.users.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListRoleUsersResponseContent::ListRoleUsersPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.users.unwrap_or_default(),
+                            None,
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::ListRoleUsersResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
+    pub fn checkpoint_pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::RoleUser>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.checkpoint_walk())
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::RoleUser> {
+        let mode = self.client;
+        let pages = if self.page.is_some() {
+            self.offset_walk()
+        } else {
+            self.checkpoint_walk()
+        };
+        crate::Mode::stream(mode, crate::pagination::items(pages))
+    }
+    /// The offset walk, as a stream whatever the client.
+    #[inline]
+    fn offset_walk(self) -> crate::pagination::Pages<'a, crate::types::RoleUser> {
         #[allow(dead_code)]
         const OPERATION: &str = "roles.users.list";
         #[inline]
@@ -1269,75 +1636,22 @@ impl<'a> RolesUsersListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
+    /// The checkpoint walk, as a stream whatever the client.
     #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::RoleUser>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "roles.users.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListRoleUsersResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::RoleUser>, crate::Error> {
-            match answer {
-                crate::types::ListRoleUsersResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListRoleUsersResponseContent::ListRoleUsersOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.users.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListRoleUsersResponseContent::ListRoleUsersPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.users.unwrap_or_default(),
-                            None,
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::ListRoleUsersResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
-    #[inline]
-    pub fn checkpoint_pages(
-        self,
-    ) -> crate::pagination::Pages<'a, crate::types::RoleUser> {
+    fn checkpoint_walk(self) -> crate::pagination::Pages<'a, crate::types::RoleUser> {
         #[allow(dead_code)]
         const OPERATION: &str = "roles.users.list";
         #[inline]
@@ -1393,20 +1707,9 @@ impl<'a> RolesUsersListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
-    }
-    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
-    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
-    /// set with `.page(..)`, if one is.
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::RoleUser> {
-        if self.page.is_some() {
-            crate::pagination::items(self.pages())
-        } else {
-            crate::pagination::items(self.checkpoint_pages())
-        }
     }
 }

@@ -7,18 +7,25 @@ impl crate::Client {
         Rules { client: self }
     }
 }
-/// Operations reached by `client.rules()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Rules<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `rules` resource.
+    pub fn rules(&self) -> Rules<'_, crate::blocking::Client> {
+        Rules { client: self }
+    }
 }
-impl<'a> Rules<'a> {
+/// Operations reached by `client.rules()`.
+pub struct Rules<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Rules);
+impl<'a, C: crate::Mode> Rules<'a, C> {
     /** `POST /rules`
 
  Scopes: `create:rules`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rules/post-rules)*/
-    pub fn create(&self) -> RulesCreateRequest<'a> {
+    pub fn create(&self) -> RulesCreateRequest<'a, C> {
         RulesCreateRequest {
             client: self.client,
             body: None,
@@ -30,7 +37,7 @@ impl<'a> Rules<'a> {
  Scopes: `delete:rules`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rules/delete-rules-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> RulesDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> RulesDeleteRequest<'a, C> {
         RulesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +49,7 @@ impl<'a> Rules<'a> {
  Scopes: `read:rules`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rules/get-rules-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> RulesGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> RulesGetRequest<'a, C> {
         RulesGetRequest {
             client: self.client,
             id: id.into(),
@@ -56,7 +63,7 @@ impl<'a> Rules<'a> {
  Scopes: `read:rules`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rules/get-rules)*/
-    pub fn list(&self) -> RulesListRequest<'a> {
+    pub fn list(&self) -> RulesListRequest<'a, C> {
         RulesListRequest {
             client: self.client,
             enabled: None,
@@ -73,7 +80,7 @@ impl<'a> Rules<'a> {
  Scopes: `update:rules`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rules/patch-rules-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> RulesUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> RulesUpdateRequest<'a, C> {
         RulesUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -84,14 +91,14 @@ impl<'a> Rules<'a> {
 }
 /// Request builder for `rules.create` (`POST /rules`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RulesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RulesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateRuleRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RulesCreateRequest);
-impl<'a> RulesCreateRequest<'a> {
+impl<'a, C: crate::Mode> RulesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -101,23 +108,39 @@ impl<'a> RulesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Rule, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Rule, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Rule>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Rule>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -134,29 +157,45 @@ impl<'a> RulesCreateRequest<'a> {
 }
 /// Request builder for `rules.delete` (`DELETE /rules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RulesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RulesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RulesDeleteRequest);
-impl<'a> RulesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RulesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rules.delete", "id", &self.id)?;
@@ -167,16 +206,16 @@ impl<'a> RulesDeleteRequest<'a> {
 }
 /// Request builder for `rules.get` (`GET /rules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RulesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RulesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RulesGetRequest);
-impl<'a> RulesGetRequest<'a> {
+impl<'a, C: crate::Mode> RulesGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -189,23 +228,39 @@ impl<'a> RulesGetRequest<'a> {
         self.include_fields = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Rule, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Rule, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Rule>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Rule>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rules.get", "id", &self.id)?;
@@ -224,9 +279,9 @@ impl<'a> RulesGetRequest<'a> {
 }
 /// Request builder for `rules.list` (`GET /rules`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RulesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RulesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     enabled: Option<bool>,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -236,7 +291,7 @@ pub struct RulesListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RulesListRequest);
-impl<'a> RulesListRequest<'a> {
+impl<'a, C: crate::Mode> RulesListRequest<'a, C> {
     /// Sets the `enabled` query parameter.
     #[inline]
     pub fn enabled(mut self, value: bool) -> Self {
@@ -273,18 +328,37 @@ impl<'a> RulesListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListRulesResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListRulesResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListRulesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -292,7 +366,7 @@ impl<'a> RulesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -311,10 +385,69 @@ impl<'a> RulesListRequest<'a> {
         crate::runtime::send_json("rules.list", client, options, build)
     }
 }
-impl<'a> RulesListRequest<'a> {
+impl<'a, C: crate::Mode> RulesListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Rule> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Rule>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Rule>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "rules.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRulesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Rule>, crate::Error> {
+            match answer {
+                crate::types::ListRulesResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListRulesResponseContent::ListRulesOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.rules.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListRulesResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Rule> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Rule> {
         #[allow(dead_code)]
         const OPERATION: &str = "rules.list";
         #[inline]
@@ -352,75 +485,31 @@ impl<'a> RulesListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Rule>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "rules.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListRulesResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Rule>, crate::Error> {
-            match answer {
-                crate::types::ListRulesResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListRulesResponseContent::ListRulesOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.rules.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListRulesResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Rule> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `rules.update` (`PATCH /rules/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RulesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RulesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateRuleRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RulesUpdateRequest);
-impl<'a> RulesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> RulesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -430,23 +519,39 @@ impl<'a> RulesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::Rule, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::Rule, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<crate::types::Rule>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<crate::types::Rule>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rules.update", "id", &self.id)?;

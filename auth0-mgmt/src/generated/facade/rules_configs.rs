@@ -7,18 +7,25 @@ impl crate::Client {
         RulesConfigs { client: self }
     }
 }
-/// Operations reached by `client.rules_configs()`.
-#[derive(Clone, Copy, Debug)]
-pub struct RulesConfigs<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `rules_configs` resource.
+    pub fn rules_configs(&self) -> RulesConfigs<'_, crate::blocking::Client> {
+        RulesConfigs { client: self }
+    }
 }
-impl<'a> RulesConfigs<'a> {
+/// Operations reached by `client.rules_configs()`.
+pub struct RulesConfigs<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(RulesConfigs);
+impl<'a, C: crate::Mode> RulesConfigs<'a, C> {
     /** `DELETE /rules-configs/{key}`
 
  Scopes: `delete:rules_configs`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rules-configs/delete-rules-configs-by-key)*/
-    pub fn delete(&self, key: impl Into<String>) -> RulesConfigsDeleteRequest<'a> {
+    pub fn delete(&self, key: impl Into<String>) -> RulesConfigsDeleteRequest<'a, C> {
         RulesConfigsDeleteRequest {
             client: self.client,
             key: key.into(),
@@ -30,7 +37,7 @@ impl<'a> RulesConfigs<'a> {
  Scopes: `read:rules_configs`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rules-configs/get-rules-configs)*/
-    pub fn list(&self) -> RulesConfigsListRequest<'a> {
+    pub fn list(&self) -> RulesConfigsListRequest<'a, C> {
         RulesConfigsListRequest {
             client: self.client,
             options: Default::default(),
@@ -41,7 +48,7 @@ impl<'a> RulesConfigs<'a> {
  Scopes: `update:rules_configs`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/rules-configs/put-rules-configs-by-key)*/
-    pub fn set(&self, key: impl Into<String>) -> RulesConfigsSetRequest<'a> {
+    pub fn set(&self, key: impl Into<String>) -> RulesConfigsSetRequest<'a, C> {
         RulesConfigsSetRequest {
             client: self.client,
             key: key.into(),
@@ -52,29 +59,45 @@ impl<'a> RulesConfigs<'a> {
 }
 /// Request builder for `rules_configs.delete` (`DELETE /rules-configs/{key}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RulesConfigsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RulesConfigsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     key: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RulesConfigsDeleteRequest);
-impl<'a> RulesConfigsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RulesConfigsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rules_configs.delete", "key", &self.key)?;
@@ -85,25 +108,44 @@ impl<'a> RulesConfigsDeleteRequest<'a> {
 }
 /// Request builder for `rules_configs.list` (`GET /rules-configs`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RulesConfigsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RulesConfigsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RulesConfigsListRequest);
-impl<'a> RulesConfigsListRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> RulesConfigsListRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::std::vec::Vec<crate::types::RulesConfig>, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::std::vec::Vec<crate::types::RulesConfig>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<::std::vec::Vec<crate::types::RulesConfig>>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -111,7 +153,7 @@ impl<'a> RulesConfigsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_rules_configs())
@@ -121,15 +163,15 @@ impl<'a> RulesConfigsListRequest<'a> {
 }
 /// Request builder for `rules_configs.set` (`PUT /rules-configs/{key}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct RulesConfigsSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct RulesConfigsSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     key: String,
     body: Option<crate::types::SetRulesConfigRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(RulesConfigsSetRequest);
-impl<'a> RulesConfigsSetRequest<'a> {
+impl<'a, C: crate::Mode> RulesConfigsSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -139,18 +181,37 @@ impl<'a> RulesConfigsSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SetRulesConfigResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::SetRulesConfigResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SetRulesConfigResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -158,7 +219,7 @@ impl<'a> RulesConfigsSetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("rules_configs.set", "key", &self.key)?;

@@ -9,20 +9,31 @@ impl crate::Client {
         }
     }
 }
-/// Operations reached by `client.self_service_profiles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct SelfServiceProfiles<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `self_service_profiles` resource.
+    pub fn self_service_profiles(
+        &self,
+    ) -> SelfServiceProfiles<'_, crate::blocking::Client> {
+        SelfServiceProfiles {
+            client: self,
+        }
+    }
 }
-impl<'a> SelfServiceProfiles<'a> {
+/// Operations reached by `client.self_service_profiles()`.
+pub struct SelfServiceProfiles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(SelfServiceProfiles);
+impl<'a, C: crate::Mode> SelfServiceProfiles<'a, C> {
     /// The `custom_text` sub-resource.
-    pub fn custom_text(&self) -> SelfServiceProfilesCustomText<'a> {
+    pub fn custom_text(&self) -> SelfServiceProfilesCustomText<'a, C> {
         SelfServiceProfilesCustomText {
             client: self.client,
         }
     }
     /// The `sso_ticket` sub-resource.
-    pub fn sso_ticket(&self) -> SelfServiceProfilesSsoTicket<'a> {
+    pub fn sso_ticket(&self) -> SelfServiceProfilesSsoTicket<'a, C> {
         SelfServiceProfilesSsoTicket {
             client: self.client,
         }
@@ -32,7 +43,7 @@ impl<'a> SelfServiceProfiles<'a> {
  Scopes: `create:self_service_profiles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/self-service-profiles/post-self-service-profiles)*/
-    pub fn create(&self) -> SelfServiceProfilesCreateRequest<'a> {
+    pub fn create(&self) -> SelfServiceProfilesCreateRequest<'a, C> {
         SelfServiceProfilesCreateRequest {
             client: self.client,
             body: None,
@@ -44,7 +55,10 @@ impl<'a> SelfServiceProfiles<'a> {
  Scopes: `delete:self_service_profiles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/self-service-profiles/delete-self-service-profiles-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> SelfServiceProfilesDeleteRequest<'a> {
+    pub fn delete(
+        &self,
+        id: impl Into<String>,
+    ) -> SelfServiceProfilesDeleteRequest<'a, C> {
         SelfServiceProfilesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -56,7 +70,7 @@ impl<'a> SelfServiceProfiles<'a> {
  Scopes: `read:self_service_profiles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/self-service-profiles/get-self-service-profiles-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> SelfServiceProfilesGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> SelfServiceProfilesGetRequest<'a, C> {
         SelfServiceProfilesGetRequest {
             client: self.client,
             id: id.into(),
@@ -68,7 +82,7 @@ impl<'a> SelfServiceProfiles<'a> {
  Scopes: `read:self_service_profiles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/self-service-profiles/get-self-service-profiles)*/
-    pub fn list(&self) -> SelfServiceProfilesListRequest<'a> {
+    pub fn list(&self) -> SelfServiceProfilesListRequest<'a, C> {
         SelfServiceProfilesListRequest {
             client: self.client,
             include_totals: None,
@@ -82,7 +96,10 @@ impl<'a> SelfServiceProfiles<'a> {
  Scopes: `update:self_service_profiles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/self-service-profiles/patch-self-service-profiles-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> SelfServiceProfilesUpdateRequest<'a> {
+    pub fn update(
+        &self,
+        id: impl Into<String>,
+    ) -> SelfServiceProfilesUpdateRequest<'a, C> {
         SelfServiceProfilesUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -93,14 +110,14 @@ impl<'a> SelfServiceProfiles<'a> {
 }
 /// Request builder for `self_service_profiles.create` (`POST /self-service-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SelfServiceProfilesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SelfServiceProfilesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateSelfServiceProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SelfServiceProfilesCreateRequest);
-impl<'a> SelfServiceProfilesCreateRequest<'a> {
+impl<'a, C: crate::Mode> SelfServiceProfilesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -110,18 +127,37 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SelfServiceProfile, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::SelfServiceProfile, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SelfServiceProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -129,7 +165,7 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -146,29 +182,45 @@ impl<'a> SelfServiceProfilesCreateRequest<'a> {
 }
 /// Request builder for `self_service_profiles.delete` (`DELETE /self-service-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SelfServiceProfilesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SelfServiceProfilesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SelfServiceProfilesDeleteRequest);
-impl<'a> SelfServiceProfilesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> SelfServiceProfilesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("self_service_profiles.delete", "id", &self.id)?;
@@ -184,26 +236,45 @@ impl<'a> SelfServiceProfilesDeleteRequest<'a> {
 }
 /// Request builder for `self_service_profiles.get` (`GET /self-service-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SelfServiceProfilesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SelfServiceProfilesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SelfServiceProfilesGetRequest);
-impl<'a> SelfServiceProfilesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> SelfServiceProfilesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SelfServiceProfile, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::SelfServiceProfile, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SelfServiceProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -211,7 +282,7 @@ impl<'a> SelfServiceProfilesGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("self_service_profiles.get", "id", &self.id)?;
@@ -222,16 +293,16 @@ impl<'a> SelfServiceProfilesGetRequest<'a> {
 }
 /// Request builder for `self_service_profiles.list` (`GET /self-service-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SelfServiceProfilesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SelfServiceProfilesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     include_totals: Option<bool>,
     page: Option<i64>,
     per_page: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SelfServiceProfilesListRequest);
-impl<'a> SelfServiceProfilesListRequest<'a> {
+impl<'a, C: crate::Mode> SelfServiceProfilesListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -250,21 +321,40 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListSelfServiceProfilesResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListSelfServiceProfilesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListSelfServiceProfilesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -272,7 +362,7 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -288,12 +378,77 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
         crate::runtime::send_json("self_service_profiles.list", client, options, build)
     }
 }
-impl<'a> SelfServiceProfilesListRequest<'a> {
+impl<'a, C: crate::Mode> SelfServiceProfilesListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::SelfServiceProfile> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::SelfServiceProfile>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::SelfServiceProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "self_service_profiles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListSelfServiceProfilesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::SelfServiceProfile>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListSelfServiceProfilesResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListSelfServiceProfilesResponseContent::ListSelfServiceProfilesPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.self_service_profiles.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListSelfServiceProfilesResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::SelfServiceProfile> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::SelfServiceProfile> {
         #[allow(dead_code)]
         const OPERATION: &str = "self_service_profiles.list";
         #[inline]
@@ -334,83 +489,31 @@ impl<'a> SelfServiceProfilesListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::SelfServiceProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "self_service_profiles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListSelfServiceProfilesResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::SelfServiceProfile>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListSelfServiceProfilesResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListSelfServiceProfilesResponseContent::ListSelfServiceProfilesPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.self_service_profiles.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListSelfServiceProfilesResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::SelfServiceProfile> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `self_service_profiles.update` (`PATCH /self-service-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SelfServiceProfilesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SelfServiceProfilesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateSelfServiceProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SelfServiceProfilesUpdateRequest);
-impl<'a> SelfServiceProfilesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> SelfServiceProfilesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -420,18 +523,37 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SelfServiceProfile, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::SelfServiceProfile, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SelfServiceProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -439,7 +561,7 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("self_service_profiles.update", "id", &self.id)?;
@@ -456,11 +578,11 @@ impl<'a> SelfServiceProfilesUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.self_service_profiles().custom_text()`.
-#[derive(Clone, Copy, Debug)]
-pub struct SelfServiceProfilesCustomText<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct SelfServiceProfilesCustomText<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> SelfServiceProfilesCustomText<'a> {
+crate::mode::accessor!(SelfServiceProfilesCustomText);
+impl<'a, C: crate::Mode> SelfServiceProfilesCustomText<'a, C> {
     /** `GET /self-service-profiles/{id}/custom-text/{language}/{page}`
 
  Scopes: `read:self_service_profile_custom_texts`. Lifecycle: GA.
@@ -471,7 +593,7 @@ impl<'a> SelfServiceProfilesCustomText<'a> {
         id: impl Into<String>,
         language: impl Into<crate::types::SelfServiceProfileCustomTextLanguageEnum>,
         page: impl Into<crate::types::SelfServiceProfileCustomTextPageEnum>,
-    ) -> SelfServiceProfilesCustomTextListRequest<'a> {
+    ) -> SelfServiceProfilesCustomTextListRequest<'a, C> {
         SelfServiceProfilesCustomTextListRequest {
             client: self.client,
             id: id.into(),
@@ -490,7 +612,7 @@ impl<'a> SelfServiceProfilesCustomText<'a> {
         id: impl Into<String>,
         language: impl Into<crate::types::SelfServiceProfileCustomTextLanguageEnum>,
         page: impl Into<crate::types::SelfServiceProfileCustomTextPageEnum>,
-    ) -> SelfServiceProfilesCustomTextSetRequest<'a> {
+    ) -> SelfServiceProfilesCustomTextSetRequest<'a, C> {
         SelfServiceProfilesCustomTextSetRequest {
             client: self.client,
             id: id.into(),
@@ -503,31 +625,58 @@ impl<'a> SelfServiceProfilesCustomText<'a> {
 }
 /// Request builder for `self_service_profiles.custom_text.list` (`GET /self-service-profiles/{id}/custom-text/{language}/{page}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SelfServiceProfilesCustomTextListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SelfServiceProfilesCustomTextListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     language: crate::types::SelfServiceProfileCustomTextLanguageEnum,
     page: crate::types::SelfServiceProfileCustomTextPageEnum,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SelfServiceProfilesCustomTextListRequest);
-impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> SelfServiceProfilesCustomTextListRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -537,7 +686,7 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -575,9 +724,9 @@ impl<'a> SelfServiceProfilesCustomTextListRequest<'a> {
 }
 /// Request builder for `self_service_profiles.custom_text.set` (`PUT /self-service-profiles/{id}/custom-text/{language}/{page}`); finish with [`send`](Self::send).
 #[derive(Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SelfServiceProfilesCustomTextSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SelfServiceProfilesCustomTextSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     language: crate::types::SelfServiceProfileCustomTextLanguageEnum,
     page: crate::types::SelfServiceProfileCustomTextPageEnum,
@@ -586,7 +735,8 @@ pub struct SelfServiceProfilesCustomTextSetRequest<'a> {
     >,
     options: crate::runtime::RequestOptions,
 }
-impl ::std::fmt::Debug for SelfServiceProfilesCustomTextSetRequest<'_> {
+impl<C: ::std::fmt::Debug> ::std::fmt::Debug
+for SelfServiceProfilesCustomTextSetRequest<'_, C> {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("SelfServiceProfilesCustomTextSetRequest")
             .field("id", &self.id)
@@ -598,7 +748,7 @@ impl ::std::fmt::Debug for SelfServiceProfilesCustomTextSetRequest<'_> {
     }
 }
 crate::runtime::request_options!(SelfServiceProfilesCustomTextSetRequest);
-impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
+impl<'a, C: crate::Mode> SelfServiceProfilesCustomTextSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -610,21 +760,48 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -634,7 +811,7 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -679,11 +856,11 @@ impl<'a> SelfServiceProfilesCustomTextSetRequest<'a> {
     }
 }
 /// Operations reached by `client.self_service_profiles().sso_ticket()`.
-#[derive(Clone, Copy, Debug)]
-pub struct SelfServiceProfilesSsoTicket<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct SelfServiceProfilesSsoTicket<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> SelfServiceProfilesSsoTicket<'a> {
+crate::mode::accessor!(SelfServiceProfilesSsoTicket);
+impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicket<'a, C> {
     /** `POST /self-service-profiles/{id}/sso-ticket`
 
  Scopes: `create:sso_access_tickets`. Lifecycle: GA.
@@ -692,7 +869,7 @@ impl<'a> SelfServiceProfilesSsoTicket<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> SelfServiceProfilesSsoTicketCreateRequest<'a> {
+    ) -> SelfServiceProfilesSsoTicketCreateRequest<'a, C> {
         SelfServiceProfilesSsoTicketCreateRequest {
             client: self.client,
             id: id.into(),
@@ -710,7 +887,7 @@ impl<'a> SelfServiceProfilesSsoTicket<'a> {
         &self,
         profile_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
+    ) -> SelfServiceProfilesSsoTicketRevokeRequest<'a, C> {
         SelfServiceProfilesSsoTicketRevokeRequest {
             client: self.client,
             profile_id: profile_id.into(),
@@ -721,16 +898,16 @@ impl<'a> SelfServiceProfilesSsoTicket<'a> {
 }
 /// Request builder for `self_service_profiles.sso_ticket.create` (`POST /self-service-profiles/{id}/sso-ticket`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SelfServiceProfilesSsoTicketCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SelfServiceProfilesSsoTicketCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateSelfServiceProfileSsoTicketRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SelfServiceProfilesSsoTicketCreateRequest);
-impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
+impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicketCreateRequest<'a, C> {
     /// Sets the `auth0_custom_domain` header parameter.
     #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -746,21 +923,42 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::CreateSelfServiceProfileSsoTicketResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreateSelfServiceProfileSsoTicketResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::CreateSelfServiceProfileSsoTicketResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -770,7 +968,7 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -805,32 +1003,48 @@ impl<'a> SelfServiceProfilesSsoTicketCreateRequest<'a> {
 }
 /// Request builder for `self_service_profiles.sso_ticket.revoke` (`POST /self-service-profiles/{profileId}/sso-ticket/{id}/revoke`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SelfServiceProfilesSsoTicketRevokeRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SelfServiceProfilesSsoTicketRevokeRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     profile_id: String,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SelfServiceProfilesSsoTicketRevokeRequest);
-impl<'a> SelfServiceProfilesSsoTicketRevokeRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicketRevokeRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

@@ -7,18 +7,25 @@ impl crate::Client {
         Sessions { client: self }
     }
 }
-/// Operations reached by `client.sessions()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Sessions<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `sessions` resource.
+    pub fn sessions(&self) -> Sessions<'_, crate::blocking::Client> {
+        Sessions { client: self }
+    }
 }
-impl<'a> Sessions<'a> {
+/// Operations reached by `client.sessions()`.
+pub struct Sessions<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Sessions);
+impl<'a, C: crate::Mode> Sessions<'a, C> {
     /** `DELETE /sessions/{id}`
 
  Scopes: `delete:sessions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/sessions/delete-session)*/
-    pub fn delete(&self, id: impl Into<String>) -> SessionsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> SessionsDeleteRequest<'a, C> {
         SessionsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -30,7 +37,7 @@ impl<'a> Sessions<'a> {
  Scopes: `read:sessions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/sessions/get-session)*/
-    pub fn get(&self, id: impl Into<String>) -> SessionsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> SessionsGetRequest<'a, C> {
         SessionsGetRequest {
             client: self.client,
             id: id.into(),
@@ -42,7 +49,7 @@ impl<'a> Sessions<'a> {
  Scopes: `delete:refresh_tokens`, `delete:sessions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/sessions/revoke-session)*/
-    pub fn revoke(&self, id: impl Into<String>) -> SessionsRevokeRequest<'a> {
+    pub fn revoke(&self, id: impl Into<String>) -> SessionsRevokeRequest<'a, C> {
         SessionsRevokeRequest {
             client: self.client,
             id: id.into(),
@@ -54,7 +61,7 @@ impl<'a> Sessions<'a> {
  Scopes: `update:sessions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/sessions/patch-sessions-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> SessionsUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> SessionsUpdateRequest<'a, C> {
         SessionsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -65,31 +72,47 @@ impl<'a> Sessions<'a> {
 }
 /// Request builder for `sessions.delete` (`DELETE /sessions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SessionsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SessionsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SessionsDeleteRequest);
-impl<'a> SessionsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> SessionsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("sessions.delete", "id", &self.id)?;
@@ -100,26 +123,45 @@ impl<'a> SessionsDeleteRequest<'a> {
 }
 /// Request builder for `sessions.get` (`GET /sessions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SessionsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SessionsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SessionsGetRequest);
-impl<'a> SessionsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> SessionsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SessionResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::SessionResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SessionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -127,7 +169,7 @@ impl<'a> SessionsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("sessions.get", "id", &self.id)?;
@@ -138,31 +180,47 @@ impl<'a> SessionsGetRequest<'a> {
 }
 /// Request builder for `sessions.revoke` (`POST /sessions/{id}/revoke`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SessionsRevokeRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SessionsRevokeRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SessionsRevokeRequest);
-impl<'a> SessionsRevokeRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> SessionsRevokeRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("sessions.revoke", "id", &self.id)?;
@@ -173,15 +231,15 @@ impl<'a> SessionsRevokeRequest<'a> {
 }
 /// Request builder for `sessions.update` (`PATCH /sessions/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SessionsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SessionsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateSessionRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SessionsUpdateRequest);
-impl<'a> SessionsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> SessionsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -191,18 +249,37 @@ impl<'a> SessionsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::SessionResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::SessionResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::SessionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -210,7 +287,7 @@ impl<'a> SessionsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("sessions.update", "id", &self.id)?;

@@ -7,18 +7,25 @@ impl crate::Client {
         Stats { client: self }
     }
 }
-/// Operations reached by `client.stats()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Stats<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `stats` resource.
+    pub fn stats(&self) -> Stats<'_, crate::blocking::Client> {
+        Stats { client: self }
+    }
 }
-impl<'a> Stats<'a> {
+/// Operations reached by `client.stats()`.
+pub struct Stats<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Stats);
+impl<'a, C: crate::Mode> Stats<'a, C> {
     /** `GET /stats/active-users`
 
  Scopes: `read:stats`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/stats/get-active-users)*/
-    pub fn get_active_users_count(&self) -> StatsGetActiveUsersCountRequest<'a> {
+    pub fn get_active_users_count(&self) -> StatsGetActiveUsersCountRequest<'a, C> {
         StatsGetActiveUsersCountRequest {
             client: self.client,
             options: Default::default(),
@@ -29,7 +36,7 @@ impl<'a> Stats<'a> {
  Scopes: `read:stats`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/stats/get-daily)*/
-    pub fn get_daily(&self) -> StatsGetDailyRequest<'a> {
+    pub fn get_daily(&self) -> StatsGetDailyRequest<'a, C> {
         StatsGetDailyRequest {
             client: self.client,
             from: None,
@@ -40,28 +47,44 @@ impl<'a> Stats<'a> {
 }
 /// Request builder for `stats.get_active_users_count` (`GET /stats/active-users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct StatsGetActiveUsersCountRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct StatsGetActiveUsersCountRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(StatsGetActiveUsersCountRequest);
-impl<'a> StatsGetActiveUsersCountRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> StatsGetActiveUsersCountRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<f64, crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<f64, crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<f64>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<f64>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_active_users())
@@ -71,15 +94,15 @@ impl<'a> StatsGetActiveUsersCountRequest<'a> {
 }
 /// Request builder for `stats.get_daily` (`GET /stats/daily`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct StatsGetDailyRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct StatsGetDailyRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     to: Option<String>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(StatsGetDailyRequest);
-impl<'a> StatsGetDailyRequest<'a> {
+impl<'a, C: crate::Mode> StatsGetDailyRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -92,18 +115,37 @@ impl<'a> StatsGetDailyRequest<'a> {
         self.to = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::std::vec::Vec<crate::types::DailyStats>, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::std::vec::Vec<crate::types::DailyStats>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<::std::vec::Vec<crate::types::DailyStats>>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -111,7 +153,7 @@ impl<'a> StatsGetDailyRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_daily(self.from.as_deref(), self.to.as_deref()))

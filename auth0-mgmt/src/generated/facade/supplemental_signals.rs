@@ -9,18 +9,29 @@ impl crate::Client {
         }
     }
 }
-/// Operations reached by `client.supplemental_signals()`.
-#[derive(Clone, Copy, Debug)]
-pub struct SupplementalSignals<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `supplemental_signals` resource.
+    pub fn supplemental_signals(
+        &self,
+    ) -> SupplementalSignals<'_, crate::blocking::Client> {
+        SupplementalSignals {
+            client: self,
+        }
+    }
 }
-impl<'a> SupplementalSignals<'a> {
+/// Operations reached by `client.supplemental_signals()`.
+pub struct SupplementalSignals<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(SupplementalSignals);
+impl<'a, C: crate::Mode> SupplementalSignals<'a, C> {
     /** `GET /supplemental-signals`
 
  Scopes: `read:attack_protection`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/supplemental-signals/get-supplemental-signals)*/
-    pub fn get(&self) -> SupplementalSignalsGetRequest<'a> {
+    pub fn get(&self) -> SupplementalSignalsGetRequest<'a, C> {
         SupplementalSignalsGetRequest {
             client: self.client,
             options: Default::default(),
@@ -31,7 +42,7 @@ impl<'a> SupplementalSignals<'a> {
  Scopes: `update:attack_protection`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/supplemental-signals/patch-supplemental-signals)*/
-    pub fn patch(&self) -> SupplementalSignalsPatchRequest<'a> {
+    pub fn patch(&self) -> SupplementalSignalsPatchRequest<'a, C> {
         SupplementalSignalsPatchRequest {
             client: self.client,
             body: None,
@@ -41,28 +52,47 @@ impl<'a> SupplementalSignals<'a> {
 }
 /// Request builder for `supplemental_signals.get` (`GET /supplemental-signals`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SupplementalSignalsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SupplementalSignalsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SupplementalSignalsGetRequest);
-impl<'a> SupplementalSignalsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> SupplementalSignalsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetSupplementalSignalsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetSupplementalSignalsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetSupplementalSignalsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -70,7 +100,7 @@ impl<'a> SupplementalSignalsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_supplemental_signals())
@@ -80,14 +110,14 @@ impl<'a> SupplementalSignalsGetRequest<'a> {
 }
 /// Request builder for `supplemental_signals.patch` (`PATCH /supplemental-signals`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct SupplementalSignalsPatchRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct SupplementalSignalsPatchRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateSupplementalSignalsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(SupplementalSignalsPatchRequest);
-impl<'a> SupplementalSignalsPatchRequest<'a> {
+impl<'a, C: crate::Mode> SupplementalSignalsPatchRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -97,21 +127,40 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::GetSupplementalSignalsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::GetSupplementalSignalsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetSupplementalSignalsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -119,7 +168,7 @@ impl<'a> SupplementalSignalsPatchRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self

@@ -7,31 +7,38 @@ impl crate::Client {
         Tenants { client: self }
     }
 }
-/// Operations reached by `client.tenants()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Tenants<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `tenants` resource.
+    pub fn tenants(&self) -> Tenants<'_, crate::blocking::Client> {
+        Tenants { client: self }
+    }
 }
-impl<'a> Tenants<'a> {
+/// Operations reached by `client.tenants()`.
+pub struct Tenants<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Tenants);
+impl<'a, C: crate::Mode> Tenants<'a, C> {
     /// The `settings` sub-resource.
-    pub fn settings(&self) -> TenantsSettings<'a> {
+    pub fn settings(&self) -> TenantsSettings<'a, C> {
         TenantsSettings {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.tenants().settings()`.
-#[derive(Clone, Copy, Debug)]
-pub struct TenantsSettings<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct TenantsSettings<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> TenantsSettings<'a> {
+crate::mode::accessor!(TenantsSettings);
+impl<'a, C: crate::Mode> TenantsSettings<'a, C> {
     /** `GET /tenants/settings`
 
  Scopes: `read:tenant_settings`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/tenants/tenant-settings-route)*/
-    pub fn get(&self) -> TenantsSettingsGetRequest<'a> {
+    pub fn get(&self) -> TenantsSettingsGetRequest<'a, C> {
         TenantsSettingsGetRequest {
             client: self.client,
             fields: None,
@@ -44,7 +51,7 @@ impl<'a> TenantsSettings<'a> {
  Scopes: `update:tenant_settings`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/tenants/patch-settings)*/
-    pub fn update(&self) -> TenantsSettingsUpdateRequest<'a> {
+    pub fn update(&self) -> TenantsSettingsUpdateRequest<'a, C> {
         TenantsSettingsUpdateRequest {
             client: self.client,
             body: None,
@@ -54,15 +61,15 @@ impl<'a> TenantsSettings<'a> {
 }
 /// Request builder for `tenants.settings.get` (`GET /tenants/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct TenantsSettingsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct TenantsSettingsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     fields: Option<String>,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(TenantsSettingsGetRequest);
-impl<'a> TenantsSettingsGetRequest<'a> {
+impl<'a, C: crate::Mode> TenantsSettingsGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -75,18 +82,37 @@ impl<'a> TenantsSettingsGetRequest<'a> {
         self.include_fields = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetTenantSettingsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetTenantSettingsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetTenantSettingsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -94,7 +120,7 @@ impl<'a> TenantsSettingsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -108,14 +134,14 @@ impl<'a> TenantsSettingsGetRequest<'a> {
 }
 /// Request builder for `tenants.settings.update` (`PATCH /tenants/settings`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct TenantsSettingsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct TenantsSettingsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::UpdateTenantSettingsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(TenantsSettingsUpdateRequest);
-impl<'a> TenantsSettingsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> TenantsSettingsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -125,18 +151,37 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetTenantSettingsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetTenantSettingsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetTenantSettingsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -144,7 +189,7 @@ impl<'a> TenantsSettingsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self

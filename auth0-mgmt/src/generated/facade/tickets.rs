@@ -7,18 +7,25 @@ impl crate::Client {
         Tickets { client: self }
     }
 }
-/// Operations reached by `client.tickets()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Tickets<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `tickets` resource.
+    pub fn tickets(&self) -> Tickets<'_, crate::blocking::Client> {
+        Tickets { client: self }
+    }
 }
-impl<'a> Tickets<'a> {
+/// Operations reached by `client.tickets()`.
+pub struct Tickets<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Tickets);
+impl<'a, C: crate::Mode> Tickets<'a, C> {
     /** `POST /tickets/password-change`
 
  Scopes: `create:user_tickets`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/tickets/post-password-change)*/
-    pub fn change_password(&self) -> TicketsChangePasswordRequest<'a> {
+    pub fn change_password(&self) -> TicketsChangePasswordRequest<'a, C> {
         TicketsChangePasswordRequest {
             client: self.client,
             auth0_custom_domain: None,
@@ -31,7 +38,7 @@ impl<'a> Tickets<'a> {
  Scopes: `create:user_tickets`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/tickets/post-email-verification)*/
-    pub fn verify_email(&self) -> TicketsVerifyEmailRequest<'a> {
+    pub fn verify_email(&self) -> TicketsVerifyEmailRequest<'a, C> {
         TicketsVerifyEmailRequest {
             client: self.client,
             auth0_custom_domain: None,
@@ -42,15 +49,15 @@ impl<'a> Tickets<'a> {
 }
 /// Request builder for `tickets.change_password` (`POST /tickets/password-change`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct TicketsChangePasswordRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct TicketsChangePasswordRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::ChangePasswordTicketRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(TicketsChangePasswordRequest);
-impl<'a> TicketsChangePasswordRequest<'a> {
+impl<'a, C: crate::Mode> TicketsChangePasswordRequest<'a, C> {
     /// Sets the `auth0_custom_domain` header parameter.
     #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -66,18 +73,37 @@ impl<'a> TicketsChangePasswordRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::VerifyEmailTicketResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::VerifyEmailTicketResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::VerifyEmailTicketResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -85,7 +111,7 @@ impl<'a> TicketsChangePasswordRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -109,15 +135,15 @@ impl<'a> TicketsChangePasswordRequest<'a> {
 }
 /// Request builder for `tickets.verify_email` (`POST /tickets/email-verification`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct TicketsVerifyEmailRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct TicketsVerifyEmailRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::VerifyEmailTicketRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(TicketsVerifyEmailRequest);
-impl<'a> TicketsVerifyEmailRequest<'a> {
+impl<'a, C: crate::Mode> TicketsVerifyEmailRequest<'a, C> {
     /// Sets the `auth0_custom_domain` header parameter.
     #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -133,18 +159,37 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::VerifyEmailTicketResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::VerifyEmailTicketResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::VerifyEmailTicketResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -152,7 +197,7 @@ impl<'a> TicketsVerifyEmailRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self

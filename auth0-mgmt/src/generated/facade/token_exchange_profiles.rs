@@ -9,18 +9,29 @@ impl crate::Client {
         }
     }
 }
-/// Operations reached by `client.token_exchange_profiles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct TokenExchangeProfiles<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `token_exchange_profiles` resource.
+    pub fn token_exchange_profiles(
+        &self,
+    ) -> TokenExchangeProfiles<'_, crate::blocking::Client> {
+        TokenExchangeProfiles {
+            client: self,
+        }
+    }
 }
-impl<'a> TokenExchangeProfiles<'a> {
+/// Operations reached by `client.token_exchange_profiles()`.
+pub struct TokenExchangeProfiles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(TokenExchangeProfiles);
+impl<'a, C: crate::Mode> TokenExchangeProfiles<'a, C> {
     /** `POST /token-exchange-profiles`
 
  Scopes: `create:token_exchange_profiles`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/token-exchange-profiles/post-token-exchange-profiles)*/
-    pub fn create(&self) -> TokenExchangeProfilesCreateRequest<'a> {
+    pub fn create(&self) -> TokenExchangeProfilesCreateRequest<'a, C> {
         TokenExchangeProfilesCreateRequest {
             client: self.client,
             body: None,
@@ -35,7 +46,7 @@ impl<'a> TokenExchangeProfiles<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> TokenExchangeProfilesDeleteRequest<'a> {
+    ) -> TokenExchangeProfilesDeleteRequest<'a, C> {
         TokenExchangeProfilesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -47,7 +58,7 @@ impl<'a> TokenExchangeProfiles<'a> {
  Scopes: `read:token_exchange_profiles`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/token-exchange-profiles/get-token-exchange-profiles-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> TokenExchangeProfilesGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> TokenExchangeProfilesGetRequest<'a, C> {
         TokenExchangeProfilesGetRequest {
             client: self.client,
             id: id.into(),
@@ -59,7 +70,7 @@ impl<'a> TokenExchangeProfiles<'a> {
  Scopes: `read:token_exchange_profiles`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/token-exchange-profiles/get-token-exchange-profiles)*/
-    pub fn list(&self) -> TokenExchangeProfilesListRequest<'a> {
+    pub fn list(&self) -> TokenExchangeProfilesListRequest<'a, C> {
         TokenExchangeProfilesListRequest {
             client: self.client,
             from: None,
@@ -75,7 +86,7 @@ impl<'a> TokenExchangeProfiles<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> TokenExchangeProfilesUpdateRequest<'a> {
+    ) -> TokenExchangeProfilesUpdateRequest<'a, C> {
         TokenExchangeProfilesUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -86,14 +97,14 @@ impl<'a> TokenExchangeProfiles<'a> {
 }
 /// Request builder for `token_exchange_profiles.create` (`POST /token-exchange-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct TokenExchangeProfilesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct TokenExchangeProfilesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateTokenExchangeProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(TokenExchangeProfilesCreateRequest);
-impl<'a> TokenExchangeProfilesCreateRequest<'a> {
+impl<'a, C: crate::Mode> TokenExchangeProfilesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -103,18 +114,40 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::TokenExchangeProfileResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::TokenExchangeProfileResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::TokenExchangeProfileResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -122,7 +155,7 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -144,29 +177,45 @@ impl<'a> TokenExchangeProfilesCreateRequest<'a> {
 }
 /// Request builder for `token_exchange_profiles.delete` (`DELETE /token-exchange-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct TokenExchangeProfilesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct TokenExchangeProfilesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(TokenExchangeProfilesDeleteRequest);
-impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> TokenExchangeProfilesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -186,26 +235,48 @@ impl<'a> TokenExchangeProfilesDeleteRequest<'a> {
 }
 /// Request builder for `token_exchange_profiles.get` (`GET /token-exchange-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct TokenExchangeProfilesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct TokenExchangeProfilesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(TokenExchangeProfilesGetRequest);
-impl<'a> TokenExchangeProfilesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> TokenExchangeProfilesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::TokenExchangeProfileResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::TokenExchangeProfileResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::TokenExchangeProfileResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -213,7 +284,7 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("token_exchange_profiles.get", "id", &self.id)?;
@@ -224,15 +295,15 @@ impl<'a> TokenExchangeProfilesGetRequest<'a> {
 }
 /// Request builder for `token_exchange_profiles.list` (`GET /token-exchange-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct TokenExchangeProfilesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct TokenExchangeProfilesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(TokenExchangeProfilesListRequest);
-impl<'a> TokenExchangeProfilesListRequest<'a> {
+impl<'a, C: crate::Mode> TokenExchangeProfilesListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -245,21 +316,42 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListTokenExchangeProfileResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListTokenExchangeProfileResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListTokenExchangeProfileResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -267,7 +359,7 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_token_exchange_profiles(self.from.as_deref(), self.take))
@@ -275,10 +367,72 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
         crate::runtime::send_json("token_exchange_profiles.list", client, options, build)
     }
 }
-impl<'a> TokenExchangeProfilesListRequest<'a> {
+impl<'a, C: crate::Mode> TokenExchangeProfilesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::TokenExchangeProfileResponseContent>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<
+                    crate::types::TokenExchangeProfileResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "token_exchange_profiles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListTokenExchangeProfileResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::TokenExchangeProfileResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.token_exchange_profiles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(
+        self,
+    ) -> C::Stream<'a, crate::types::TokenExchangeProfileResponseContent> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<
         'a,
@@ -317,68 +471,23 @@ impl<'a> TokenExchangeProfilesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::TokenExchangeProfileResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "token_exchange_profiles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListTokenExchangeProfileResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::TokenExchangeProfileResponseContent>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.token_exchange_profiles.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<
-        'a,
-        crate::types::TokenExchangeProfileResponseContent,
-    > {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `token_exchange_profiles.update` (`PATCH /token-exchange-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct TokenExchangeProfilesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct TokenExchangeProfilesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateTokenExchangeProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(TokenExchangeProfilesUpdateRequest);
-impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> TokenExchangeProfilesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -388,23 +497,39 @@ impl<'a> TokenExchangeProfilesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

@@ -9,18 +9,29 @@ impl crate::Client {
         }
     }
 }
-/// Operations reached by `client.user_attribute_profiles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UserAttributeProfiles<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `user_attribute_profiles` resource.
+    pub fn user_attribute_profiles(
+        &self,
+    ) -> UserAttributeProfiles<'_, crate::blocking::Client> {
+        UserAttributeProfiles {
+            client: self,
+        }
+    }
 }
-impl<'a> UserAttributeProfiles<'a> {
+/// Operations reached by `client.user_attribute_profiles()`.
+pub struct UserAttributeProfiles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(UserAttributeProfiles);
+impl<'a, C: crate::Mode> UserAttributeProfiles<'a, C> {
     /** `POST /user-attribute-profiles`
 
  Scopes: `create:user_attribute_profiles`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/user-attribute-profiles/post-user-attribute-profiles)*/
-    pub fn create(&self) -> UserAttributeProfilesCreateRequest<'a> {
+    pub fn create(&self) -> UserAttributeProfilesCreateRequest<'a, C> {
         UserAttributeProfilesCreateRequest {
             client: self.client,
             body: None,
@@ -35,7 +46,7 @@ impl<'a> UserAttributeProfiles<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> UserAttributeProfilesDeleteRequest<'a> {
+    ) -> UserAttributeProfilesDeleteRequest<'a, C> {
         UserAttributeProfilesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -47,7 +58,7 @@ impl<'a> UserAttributeProfiles<'a> {
  Scopes: `read:user_attribute_profiles`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/user-attribute-profiles/get-user-attribute-profiles-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> UserAttributeProfilesGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> UserAttributeProfilesGetRequest<'a, C> {
         UserAttributeProfilesGetRequest {
             client: self.client,
             id: id.into(),
@@ -62,7 +73,7 @@ impl<'a> UserAttributeProfiles<'a> {
     pub fn get_template(
         &self,
         id: impl Into<String>,
-    ) -> UserAttributeProfilesGetTemplateRequest<'a> {
+    ) -> UserAttributeProfilesGetTemplateRequest<'a, C> {
         UserAttributeProfilesGetTemplateRequest {
             client: self.client,
             id: id.into(),
@@ -74,7 +85,7 @@ impl<'a> UserAttributeProfiles<'a> {
  Scopes: `read:user_attribute_profiles`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/user-attribute-profiles/get-user-attribute-profiles)*/
-    pub fn list(&self) -> UserAttributeProfilesListRequest<'a> {
+    pub fn list(&self) -> UserAttributeProfilesListRequest<'a, C> {
         UserAttributeProfilesListRequest {
             client: self.client,
             from: None,
@@ -87,7 +98,7 @@ impl<'a> UserAttributeProfiles<'a> {
  Scopes: `read:user_attribute_profiles`. Lifecycle: EA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/user-attribute-profiles/get-user-attribute-profile-templates)*/
-    pub fn list_templates(&self) -> UserAttributeProfilesListTemplatesRequest<'a> {
+    pub fn list_templates(&self) -> UserAttributeProfilesListTemplatesRequest<'a, C> {
         UserAttributeProfilesListTemplatesRequest {
             client: self.client,
             options: Default::default(),
@@ -101,7 +112,7 @@ impl<'a> UserAttributeProfiles<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> UserAttributeProfilesUpdateRequest<'a> {
+    ) -> UserAttributeProfilesUpdateRequest<'a, C> {
         UserAttributeProfilesUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -112,14 +123,14 @@ impl<'a> UserAttributeProfiles<'a> {
 }
 /// Request builder for `user_attribute_profiles.create` (`POST /user-attribute-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserAttributeProfilesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserAttributeProfilesCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateUserAttributeProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserAttributeProfilesCreateRequest);
-impl<'a> UserAttributeProfilesCreateRequest<'a> {
+impl<'a, C: crate::Mode> UserAttributeProfilesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -129,18 +140,37 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UserAttributeProfile, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::UserAttributeProfile, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UserAttributeProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -148,7 +178,7 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -170,29 +200,45 @@ impl<'a> UserAttributeProfilesCreateRequest<'a> {
 }
 /// Request builder for `user_attribute_profiles.delete` (`DELETE /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserAttributeProfilesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserAttributeProfilesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserAttributeProfilesDeleteRequest);
-impl<'a> UserAttributeProfilesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UserAttributeProfilesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -212,26 +258,45 @@ impl<'a> UserAttributeProfilesDeleteRequest<'a> {
 }
 /// Request builder for `user_attribute_profiles.get` (`GET /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserAttributeProfilesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserAttributeProfilesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserAttributeProfilesGetRequest);
-impl<'a> UserAttributeProfilesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UserAttributeProfilesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UserAttributeProfile, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::UserAttributeProfile, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UserAttributeProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -239,7 +304,7 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("user_attribute_profiles.get", "id", &self.id)?;
@@ -250,26 +315,45 @@ impl<'a> UserAttributeProfilesGetRequest<'a> {
 }
 /// Request builder for `user_attribute_profiles.get_template` (`GET /user-attribute-profiles/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserAttributeProfilesGetTemplateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserAttributeProfilesGetTemplateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserAttributeProfilesGetTemplateRequest);
-impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UserAttributeProfilesGetTemplateRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UserAttributeProfileTemplateItem, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::UserAttributeProfileTemplateItem, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UserAttributeProfileTemplateItem>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -277,7 +361,7 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -297,15 +381,15 @@ impl<'a> UserAttributeProfilesGetTemplateRequest<'a> {
 }
 /// Request builder for `user_attribute_profiles.list` (`GET /user-attribute-profiles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserAttributeProfilesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserAttributeProfilesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserAttributeProfilesListRequest);
-impl<'a> UserAttributeProfilesListRequest<'a> {
+impl<'a, C: crate::Mode> UserAttributeProfilesListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -318,21 +402,42 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListUserAttributeProfilesPaginatedResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserAttributeProfilesPaginatedResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListUserAttributeProfilesPaginatedResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -342,7 +447,7 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_user_attribute_profiles(self.from.as_deref(), self.take))
@@ -350,12 +455,65 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
         crate::runtime::send_json("user_attribute_profiles.list", client, options, build)
     }
 }
-impl<'a> UserAttributeProfilesListRequest<'a> {
+impl<'a, C: crate::Mode> UserAttributeProfilesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::UserAttributeProfile> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::UserAttributeProfile>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::UserAttributeProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "user_attribute_profiles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserAttributeProfilesPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserAttributeProfile>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.user_attribute_profiles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::UserAttributeProfile> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::UserAttributeProfile> {
         #[allow(dead_code)]
         const OPERATION: &str = "user_attribute_profiles.list";
         #[inline]
@@ -389,78 +547,57 @@ impl<'a> UserAttributeProfilesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::UserAttributeProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "user_attribute_profiles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserAttributeProfilesPaginatedResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::UserAttributeProfile>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.user_attribute_profiles.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::UserAttributeProfile> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `user_attribute_profiles.list_templates` (`GET /user-attribute-profiles/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserAttributeProfilesListTemplatesRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserAttributeProfilesListTemplatesRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserAttributeProfilesListTemplatesRequest);
-impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UserAttributeProfilesListTemplatesRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListUserAttributeProfileTemplateResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserAttributeProfileTemplateResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListUserAttributeProfileTemplateResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -470,7 +607,7 @@ impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_user_attribute_profile_templates())
@@ -485,15 +622,15 @@ impl<'a> UserAttributeProfilesListTemplatesRequest<'a> {
 }
 /// Request builder for `user_attribute_profiles.update` (`PATCH /user-attribute-profiles/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserAttributeProfilesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserAttributeProfilesUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateUserAttributeProfileRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserAttributeProfilesUpdateRequest);
-impl<'a> UserAttributeProfilesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> UserAttributeProfilesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -503,18 +640,37 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UserAttributeProfile, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::UserAttributeProfile, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UserAttributeProfile>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -522,7 +678,7 @@ impl<'a> UserAttributeProfilesUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(

@@ -7,18 +7,25 @@ impl crate::Client {
         UserBlocks { client: self }
     }
 }
-/// Operations reached by `client.user_blocks()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UserBlocks<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `user_blocks` resource.
+    pub fn user_blocks(&self) -> UserBlocks<'_, crate::blocking::Client> {
+        UserBlocks { client: self }
+    }
 }
-impl<'a> UserBlocks<'a> {
+/// Operations reached by `client.user_blocks()`.
+pub struct UserBlocks<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(UserBlocks);
+impl<'a, C: crate::Mode> UserBlocks<'a, C> {
     /** `DELETE /user-blocks/{id}`
 
  Scopes: `update:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/user-blocks/delete-user-blocks-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> UserBlocksDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> UserBlocksDeleteRequest<'a, C> {
         UserBlocksDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -30,7 +37,7 @@ impl<'a> UserBlocks<'a> {
  Scopes: `update:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/user-blocks/delete-user-blocks)*/
-    pub fn delete_by_identifier(&self) -> UserBlocksDeleteByIdentifierRequest<'a> {
+    pub fn delete_by_identifier(&self) -> UserBlocksDeleteByIdentifierRequest<'a, C> {
         UserBlocksDeleteByIdentifierRequest {
             client: self.client,
             identifier: None,
@@ -42,7 +49,7 @@ impl<'a> UserBlocks<'a> {
  Scopes: `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/user-blocks/get-user-blocks-by-id)*/
-    pub fn list(&self, id: impl Into<String>) -> UserBlocksListRequest<'a> {
+    pub fn list(&self, id: impl Into<String>) -> UserBlocksListRequest<'a, C> {
         UserBlocksListRequest {
             client: self.client,
             id: id.into(),
@@ -55,7 +62,7 @@ impl<'a> UserBlocks<'a> {
  Scopes: `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/user-blocks/get-user-blocks)*/
-    pub fn list_by_identifier(&self) -> UserBlocksListByIdentifierRequest<'a> {
+    pub fn list_by_identifier(&self) -> UserBlocksListByIdentifierRequest<'a, C> {
         UserBlocksListByIdentifierRequest {
             client: self.client,
             consider_brute_force_enablement: None,
@@ -66,29 +73,45 @@ impl<'a> UserBlocks<'a> {
 }
 /// Request builder for `user_blocks.delete` (`DELETE /user-blocks/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserBlocksDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserBlocksDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserBlocksDeleteRequest);
-impl<'a> UserBlocksDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UserBlocksDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("user_blocks.delete", "id", &self.id)?;
@@ -99,35 +122,51 @@ impl<'a> UserBlocksDeleteRequest<'a> {
 }
 /// Request builder for `user_blocks.delete_by_identifier` (`DELETE /user-blocks`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserBlocksDeleteByIdentifierRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserBlocksDeleteByIdentifierRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     identifier: Option<String>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserBlocksDeleteByIdentifierRequest);
-impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
+impl<'a, C: crate::Mode> UserBlocksDeleteByIdentifierRequest<'a, C> {
     /// Sets the `identifier` query parameter.
     #[inline]
     pub fn identifier(mut self, value: impl Into<String>) -> Self {
         self.identifier = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let identifier = self
@@ -149,33 +188,52 @@ impl<'a> UserBlocksDeleteByIdentifierRequest<'a> {
 }
 /// Request builder for `user_blocks.list` (`GET /user-blocks/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserBlocksListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserBlocksListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     consider_brute_force_enablement: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserBlocksListRequest);
-impl<'a> UserBlocksListRequest<'a> {
+impl<'a, C: crate::Mode> UserBlocksListRequest<'a, C> {
     /// Sets the `consider_brute_force_enablement` query parameter.
     #[inline]
     pub fn consider_brute_force_enablement(mut self, value: bool) -> Self {
         self.consider_brute_force_enablement = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListUserBlocksResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListUserBlocksResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListUserBlocksResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -183,7 +241,7 @@ impl<'a> UserBlocksListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("user_blocks.list", "id", &self.id)?;
@@ -201,15 +259,15 @@ impl<'a> UserBlocksListRequest<'a> {
 }
 /// Request builder for `user_blocks.list_by_identifier` (`GET /user-blocks`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserBlocksListByIdentifierRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserBlocksListByIdentifierRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     consider_brute_force_enablement: Option<bool>,
     identifier: Option<String>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserBlocksListByIdentifierRequest);
-impl<'a> UserBlocksListByIdentifierRequest<'a> {
+impl<'a, C: crate::Mode> UserBlocksListByIdentifierRequest<'a, C> {
     /// Sets the `consider_brute_force_enablement` query parameter.
     #[inline]
     pub fn consider_brute_force_enablement(mut self, value: bool) -> Self {
@@ -222,18 +280,37 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
         self.identifier = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListUserBlocksResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListUserBlocksResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListUserBlocksResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -241,7 +318,7 @@ impl<'a> UserBlocksListByIdentifierRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let identifier = self

@@ -7,18 +7,25 @@ impl crate::Client {
         UserGrants { client: self }
     }
 }
-/// Operations reached by `client.user_grants()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UserGrants<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `user_grants` resource.
+    pub fn user_grants(&self) -> UserGrants<'_, crate::blocking::Client> {
+        UserGrants { client: self }
+    }
 }
-impl<'a> UserGrants<'a> {
+/// Operations reached by `client.user_grants()`.
+pub struct UserGrants<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(UserGrants);
+impl<'a, C: crate::Mode> UserGrants<'a, C> {
     /** `DELETE /grants/{id}`
 
  Scopes: `delete:grants`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/grants/delete-grants-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> UserGrantsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> UserGrantsDeleteRequest<'a, C> {
         UserGrantsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -30,7 +37,7 @@ impl<'a> UserGrants<'a> {
  Scopes: `delete:grants`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/grants/delete-grants-by-user-id)*/
-    pub fn delete_by_user_id(&self) -> UserGrantsDeleteByUserIdRequest<'a> {
+    pub fn delete_by_user_id(&self) -> UserGrantsDeleteByUserIdRequest<'a, C> {
         UserGrantsDeleteByUserIdRequest {
             client: self.client,
             user_id: None,
@@ -42,7 +49,7 @@ impl<'a> UserGrants<'a> {
  Scopes: `read:grants`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/grants/get-grants)*/
-    pub fn list(&self) -> UserGrantsListRequest<'a> {
+    pub fn list(&self) -> UserGrantsListRequest<'a, C> {
         UserGrantsListRequest {
             client: self.client,
             audience: None,
@@ -57,29 +64,45 @@ impl<'a> UserGrants<'a> {
 }
 /// Request builder for `user_grants.delete` (`DELETE /grants/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserGrantsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserGrantsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserGrantsDeleteRequest);
-impl<'a> UserGrantsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UserGrantsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("user_grants.delete", "id", &self.id)?;
@@ -90,35 +113,51 @@ impl<'a> UserGrantsDeleteRequest<'a> {
 }
 /// Request builder for `user_grants.delete_by_user_id` (`DELETE /grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserGrantsDeleteByUserIdRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserGrantsDeleteByUserIdRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     user_id: Option<String>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserGrantsDeleteByUserIdRequest);
-impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
+impl<'a, C: crate::Mode> UserGrantsDeleteByUserIdRequest<'a, C> {
     /// Sets the `user_id` query parameter.
     #[inline]
     pub fn user_id(mut self, value: impl Into<String>) -> Self {
         self.user_id = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let user_id = self
@@ -140,9 +179,9 @@ impl<'a> UserGrantsDeleteByUserIdRequest<'a> {
 }
 /// Request builder for `user_grants.list` (`GET /grants`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UserGrantsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UserGrantsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     audience: Option<String>,
     client_id: Option<String>,
     include_totals: Option<bool>,
@@ -152,7 +191,7 @@ pub struct UserGrantsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UserGrantsListRequest);
-impl<'a> UserGrantsListRequest<'a> {
+impl<'a, C: crate::Mode> UserGrantsListRequest<'a, C> {
     /// Sets the `audience` query parameter.
     #[inline]
     pub fn audience(mut self, value: impl Into<String>) -> Self {
@@ -189,18 +228,37 @@ impl<'a> UserGrantsListRequest<'a> {
         self.user_id = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListUserGrantsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListUserGrantsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListUserGrantsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -208,7 +266,7 @@ impl<'a> UserGrantsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -227,10 +285,74 @@ impl<'a> UserGrantsListRequest<'a> {
         crate::runtime::send_json("user_grants.list", client, options, build)
     }
 }
-impl<'a> UserGrantsListRequest<'a> {
+impl<'a, C: crate::Mode> UserGrantsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserGrant> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::UserGrant>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::UserGrant>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "user_grants.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserGrantsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::UserGrant>, crate::Error> {
+            match answer {
+                crate::types::ListUserGrantsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUserGrantsResponseContent::ListUserGrantsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.grants.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserGrantsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::UserGrant> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::UserGrant> {
         #[allow(dead_code)]
         const OPERATION: &str = "user_grants.list";
         #[inline]
@@ -268,61 +390,17 @@ impl<'a> UserGrantsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
-    }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::UserGrant>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "user_grants.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserGrantsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::UserGrant>, crate::Error> {
-            match answer {
-                crate::types::ListUserGrantsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListUserGrantsResponseContent::ListUserGrantsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.grants.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListUserGrantsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserGrant> {
-        crate::pagination::items(self.pages())
     }
 }

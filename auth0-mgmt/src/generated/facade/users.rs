@@ -7,44 +7,51 @@ impl crate::Client {
         Users { client: self }
     }
 }
-/// Operations reached by `client.users()`.
-#[derive(Clone, Copy, Debug)]
-pub struct Users<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `users` resource.
+    pub fn users(&self) -> Users<'_, crate::blocking::Client> {
+        Users { client: self }
+    }
 }
-impl<'a> Users<'a> {
+/// Operations reached by `client.users()`.
+pub struct Users<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(Users);
+impl<'a, C: crate::Mode> Users<'a, C> {
     /// The `authentication_methods` sub-resource.
-    pub fn authentication_methods(&self) -> UsersAuthenticationMethods<'a> {
+    pub fn authentication_methods(&self) -> UsersAuthenticationMethods<'a, C> {
         UsersAuthenticationMethods {
             client: self.client,
         }
     }
     /// The `authenticators` sub-resource.
-    pub fn authenticators(&self) -> UsersAuthenticators<'a> {
+    pub fn authenticators(&self) -> UsersAuthenticators<'a, C> {
         UsersAuthenticators {
             client: self.client,
         }
     }
     /// The `connected_accounts` sub-resource.
-    pub fn connected_accounts(&self) -> UsersConnectedAccounts<'a> {
+    pub fn connected_accounts(&self) -> UsersConnectedAccounts<'a, C> {
         UsersConnectedAccounts {
             client: self.client,
         }
     }
     /// The `effective_permissions` sub-resource.
-    pub fn effective_permissions(&self) -> UsersEffectivePermissions<'a> {
+    pub fn effective_permissions(&self) -> UsersEffectivePermissions<'a, C> {
         UsersEffectivePermissions {
             client: self.client,
         }
     }
     /// The `effective_roles` sub-resource.
-    pub fn effective_roles(&self) -> UsersEffectiveRoles<'a> {
+    pub fn effective_roles(&self) -> UsersEffectiveRoles<'a, C> {
         UsersEffectiveRoles {
             client: self.client,
         }
     }
     /// The `enrollments` sub-resource.
-    pub fn enrollments(&self) -> UsersEnrollments<'a> {
+    pub fn enrollments(&self) -> UsersEnrollments<'a, C> {
         UsersEnrollments {
             client: self.client,
         }
@@ -52,61 +59,61 @@ impl<'a> Users<'a> {
     /// The `federated_connections_tokensets` sub-resource.
     pub fn federated_connections_tokensets(
         &self,
-    ) -> UsersFederatedConnectionsTokensets<'a> {
+    ) -> UsersFederatedConnectionsTokensets<'a, C> {
         UsersFederatedConnectionsTokensets {
             client: self.client,
         }
     }
     /// The `groups` sub-resource.
-    pub fn groups(&self) -> UsersGroups<'a> {
+    pub fn groups(&self) -> UsersGroups<'a, C> {
         UsersGroups { client: self.client }
     }
     /// The `identities` sub-resource.
-    pub fn identities(&self) -> UsersIdentities<'a> {
+    pub fn identities(&self) -> UsersIdentities<'a, C> {
         UsersIdentities {
             client: self.client,
         }
     }
     /// The `logs` sub-resource.
-    pub fn logs(&self) -> UsersLogs<'a> {
+    pub fn logs(&self) -> UsersLogs<'a, C> {
         UsersLogs { client: self.client }
     }
     /// The `multifactor` sub-resource.
-    pub fn multifactor(&self) -> UsersMultifactor<'a> {
+    pub fn multifactor(&self) -> UsersMultifactor<'a, C> {
         UsersMultifactor {
             client: self.client,
         }
     }
     /// The `organizations` sub-resource.
-    pub fn organizations(&self) -> UsersOrganizations<'a> {
+    pub fn organizations(&self) -> UsersOrganizations<'a, C> {
         UsersOrganizations {
             client: self.client,
         }
     }
     /// The `permissions` sub-resource.
-    pub fn permissions(&self) -> UsersPermissions<'a> {
+    pub fn permissions(&self) -> UsersPermissions<'a, C> {
         UsersPermissions {
             client: self.client,
         }
     }
     /// The `refresh_token` sub-resource.
-    pub fn refresh_token(&self) -> UsersRefreshToken<'a> {
+    pub fn refresh_token(&self) -> UsersRefreshToken<'a, C> {
         UsersRefreshToken {
             client: self.client,
         }
     }
     /// The `risk_assessments` sub-resource.
-    pub fn risk_assessments(&self) -> UsersRiskAssessments<'a> {
+    pub fn risk_assessments(&self) -> UsersRiskAssessments<'a, C> {
         UsersRiskAssessments {
             client: self.client,
         }
     }
     /// The `roles` sub-resource.
-    pub fn roles(&self) -> UsersRoles<'a> {
+    pub fn roles(&self) -> UsersRoles<'a, C> {
         UsersRoles { client: self.client }
     }
     /// The `sessions` sub-resource.
-    pub fn sessions(&self) -> UsersSessions<'a> {
+    pub fn sessions(&self) -> UsersSessions<'a, C> {
         UsersSessions {
             client: self.client,
         }
@@ -116,7 +123,7 @@ impl<'a> Users<'a> {
  Scopes: `create:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/post-users)*/
-    pub fn create(&self) -> UsersCreateRequest<'a> {
+    pub fn create(&self) -> UsersCreateRequest<'a, C> {
         UsersCreateRequest {
             client: self.client,
             auth0_custom_domain: None,
@@ -129,7 +136,7 @@ impl<'a> Users<'a> {
  Scopes: `delete:current_user`, `delete:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/delete-users-by-id)*/
-    pub fn delete(&self, id: impl Into<String>) -> UsersDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> UsersDeleteRequest<'a, C> {
         UsersDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -141,7 +148,7 @@ impl<'a> Users<'a> {
  Scopes: `read:current_user`, `read:user_idp_tokens`, `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-users-by-id)*/
-    pub fn get(&self, id: impl Into<String>) -> UsersGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> UsersGetRequest<'a, C> {
         UsersGetRequest {
             client: self.client,
             id: id.into(),
@@ -155,7 +162,7 @@ impl<'a> Users<'a> {
  Scopes: `read:user_idp_tokens`, `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-users)*/
-    pub fn list(&self) -> UsersListRequest<'a> {
+    pub fn list(&self) -> UsersListRequest<'a, C> {
         UsersListRequest {
             client: self.client,
             connection: None,
@@ -176,7 +183,7 @@ impl<'a> Users<'a> {
  Scopes: `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users-by-email/get-users-by-email)*/
-    pub fn list_users_by_email(&self) -> UsersListUsersByEmailRequest<'a> {
+    pub fn list_users_by_email(&self) -> UsersListUsersByEmailRequest<'a, C> {
         UsersListUsersByEmailRequest {
             client: self.client,
             email: None,
@@ -193,7 +200,7 @@ impl<'a> Users<'a> {
     pub fn regenerate_recovery_code(
         &self,
         id: impl Into<String>,
-    ) -> UsersRegenerateRecoveryCodeRequest<'a> {
+    ) -> UsersRegenerateRecoveryCodeRequest<'a, C> {
         UsersRegenerateRecoveryCodeRequest {
             client: self.client,
             id: id.into(),
@@ -205,7 +212,10 @@ impl<'a> Users<'a> {
  Scopes: `delete:refresh_tokens`, `delete:sessions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/user-revoke-access)*/
-    pub fn revoke_access(&self, id: impl Into<String>) -> UsersRevokeAccessRequest<'a> {
+    pub fn revoke_access(
+        &self,
+        id: impl Into<String>,
+    ) -> UsersRevokeAccessRequest<'a, C> {
         UsersRevokeAccessRequest {
             client: self.client,
             id: id.into(),
@@ -218,7 +228,7 @@ impl<'a> Users<'a> {
  Scopes: `update:current_user_metadata`, `update:users`, `update:users_app_metadata`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/patch-users-by-id)*/
-    pub fn update(&self, id: impl Into<String>) -> UsersUpdateRequest<'a> {
+    pub fn update(&self, id: impl Into<String>) -> UsersUpdateRequest<'a, C> {
         UsersUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -230,15 +240,15 @@ impl<'a> Users<'a> {
 }
 /// Request builder for `users.create` (`POST /users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::CreateUserRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersCreateRequest);
-impl<'a> UsersCreateRequest<'a> {
+impl<'a, C: crate::Mode> UsersCreateRequest<'a, C> {
     /// Sets the `auth0_custom_domain` header parameter.
     #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -254,18 +264,37 @@ impl<'a> UsersCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UserResponseSchema, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::UserResponseSchema, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UserResponseSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -273,7 +302,7 @@ impl<'a> UsersCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -297,29 +326,45 @@ impl<'a> UsersCreateRequest<'a> {
 }
 /// Request builder for `users.delete` (`DELETE /users/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersDeleteRequest);
-impl<'a> UsersDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.delete", "id", &self.id)?;
@@ -330,16 +375,16 @@ impl<'a> UsersDeleteRequest<'a> {
 }
 /// Request builder for `users.get` (`GET /users/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     fields: Option<String>,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersGetRequest);
-impl<'a> UsersGetRequest<'a> {
+impl<'a, C: crate::Mode> UsersGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -352,18 +397,37 @@ impl<'a> UsersGetRequest<'a> {
         self.include_fields = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UserResponseSchema, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::UserResponseSchema, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UserResponseSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -371,7 +435,7 @@ impl<'a> UsersGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.get", "id", &self.id)?;
@@ -390,9 +454,9 @@ impl<'a> UsersGetRequest<'a> {
 }
 /// Request builder for `users.list` (`GET /users`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     connection: Option<String>,
     fields: Option<String>,
     include_fields: Option<bool>,
@@ -406,7 +470,7 @@ pub struct UsersListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersListRequest);
-impl<'a> UsersListRequest<'a> {
+impl<'a, C: crate::Mode> UsersListRequest<'a, C> {
     /// Sets the `connection` query parameter.
     #[inline]
     pub fn connection(mut self, value: impl Into<String>) -> Self {
@@ -470,18 +534,37 @@ impl<'a> UsersListRequest<'a> {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListUsersResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListUsersResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListUsersResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -489,7 +572,7 @@ impl<'a> UsersListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(
@@ -512,12 +595,77 @@ impl<'a> UsersListRequest<'a> {
         crate::runtime::send_json("users.list", client, options, build)
     }
 }
-impl<'a> UsersListRequest<'a> {
+impl<'a, C: crate::Mode> UsersListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::UserResponseSchema> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::UserResponseSchema>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::UserResponseSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUsersResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserResponseSchema>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListUsersResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUsersResponseContent::ListUsersOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.users.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUsersResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::UserResponseSchema> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::UserResponseSchema> {
         #[allow(dead_code)]
         const OPERATION: &str = "users.list";
         #[inline]
@@ -558,84 +706,32 @@ impl<'a> UsersListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::UserResponseSchema>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUsersResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::UserResponseSchema>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListUsersResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListUsersResponseContent::ListUsersOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.users.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListUsersResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::UserResponseSchema> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `users.list_users_by_email` (`GET /users-by-email`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersListUsersByEmailRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersListUsersByEmailRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     email: Option<String>,
     fields: Option<String>,
     include_fields: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersListUsersByEmailRequest);
-impl<'a> UsersListUsersByEmailRequest<'a> {
+impl<'a, C: crate::Mode> UsersListUsersByEmailRequest<'a, C> {
     /// Sets the `email` query parameter.
     #[inline]
     pub fn email(mut self, value: impl Into<String>) -> Self {
@@ -654,18 +750,40 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
         self.include_fields = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::std::vec::Vec<crate::types::UserResponseSchema>, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::std::vec::Vec<crate::types::UserResponseSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<::std::vec::Vec<crate::types::UserResponseSchema>>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -673,7 +791,7 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let email = self
@@ -698,29 +816,50 @@ impl<'a> UsersListUsersByEmailRequest<'a> {
 }
 /// Request builder for `users.regenerate_recovery_code` (`POST /users/{id}/recovery-code-regeneration`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersRegenerateRecoveryCodeRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersRegenerateRecoveryCodeRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersRegenerateRecoveryCodeRequest);
-impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersRegenerateRecoveryCodeRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::RegenerateUsersRecoveryCodeResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::RegenerateUsersRecoveryCodeResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::RegenerateUsersRecoveryCodeResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -728,7 +867,7 @@ impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -748,15 +887,15 @@ impl<'a> UsersRegenerateRecoveryCodeRequest<'a> {
 }
 /// Request builder for `users.revoke_access` (`POST /users/{id}/revoke-access`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersRevokeAccessRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersRevokeAccessRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::RevokeUserAccessRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersRevokeAccessRequest);
-impl<'a> UsersRevokeAccessRequest<'a> {
+impl<'a, C: crate::Mode> UsersRevokeAccessRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -766,23 +905,39 @@ impl<'a> UsersRevokeAccessRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.revoke_access", "id", &self.id)?;
@@ -800,16 +955,16 @@ impl<'a> UsersRevokeAccessRequest<'a> {
 }
 /// Request builder for `users.update` (`PATCH /users/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     auth0_custom_domain: Option<String>,
     body: Option<crate::types::UpdateUserRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersUpdateRequest);
-impl<'a> UsersUpdateRequest<'a> {
+impl<'a, C: crate::Mode> UsersUpdateRequest<'a, C> {
     /// Sets the `auth0_custom_domain` header parameter.
     #[inline]
     pub fn auth0_custom_domain(mut self, value: impl Into<String>) -> Self {
@@ -825,18 +980,37 @@ impl<'a> UsersUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UserResponseSchema, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::UserResponseSchema, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UserResponseSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -844,7 +1018,7 @@ impl<'a> UsersUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.update", "id", &self.id)?;
@@ -869,11 +1043,11 @@ impl<'a> UsersUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.users().authentication_methods()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersAuthenticationMethods<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersAuthenticationMethods<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersAuthenticationMethods<'a> {
+crate::mode::accessor!(UsersAuthenticationMethods);
+impl<'a, C: crate::Mode> UsersAuthenticationMethods<'a, C> {
     /** `POST /users/{id}/authentication-methods`
 
  Scopes: `create:authentication_methods`. Lifecycle: GA.
@@ -882,7 +1056,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
     pub fn create(
         &self,
         id: impl Into<String>,
-    ) -> UsersAuthenticationMethodsCreateRequest<'a> {
+    ) -> UsersAuthenticationMethodsCreateRequest<'a, C> {
         UsersAuthenticationMethodsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -899,7 +1073,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
         &self,
         id: impl Into<String>,
         authentication_method_id: impl Into<String>,
-    ) -> UsersAuthenticationMethodsDeleteRequest<'a> {
+    ) -> UsersAuthenticationMethodsDeleteRequest<'a, C> {
         UsersAuthenticationMethodsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -915,7 +1089,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
     pub fn delete_all(
         &self,
         id: impl Into<String>,
-    ) -> UsersAuthenticationMethodsDeleteAllRequest<'a> {
+    ) -> UsersAuthenticationMethodsDeleteAllRequest<'a, C> {
         UsersAuthenticationMethodsDeleteAllRequest {
             client: self.client,
             id: id.into(),
@@ -931,7 +1105,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
         &self,
         id: impl Into<String>,
         authentication_method_id: impl Into<String>,
-    ) -> UsersAuthenticationMethodsGetRequest<'a> {
+    ) -> UsersAuthenticationMethodsGetRequest<'a, C> {
         UsersAuthenticationMethodsGetRequest {
             client: self.client,
             id: id.into(),
@@ -947,7 +1121,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> UsersAuthenticationMethodsListRequest<'a> {
+    ) -> UsersAuthenticationMethodsListRequest<'a, C> {
         UsersAuthenticationMethodsListRequest {
             client: self.client,
             id: id.into(),
@@ -965,7 +1139,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
     pub fn set(
         &self,
         id: impl Into<String>,
-    ) -> UsersAuthenticationMethodsSetRequest<'a> {
+    ) -> UsersAuthenticationMethodsSetRequest<'a, C> {
         UsersAuthenticationMethodsSetRequest {
             client: self.client,
             id: id.into(),
@@ -982,7 +1156,7 @@ impl<'a> UsersAuthenticationMethods<'a> {
         &self,
         id: impl Into<String>,
         authentication_method_id: impl Into<String>,
-    ) -> UsersAuthenticationMethodsUpdateRequest<'a> {
+    ) -> UsersAuthenticationMethodsUpdateRequest<'a, C> {
         UsersAuthenticationMethodsUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -994,15 +1168,15 @@ impl<'a> UsersAuthenticationMethods<'a> {
 }
 /// Request builder for `users.authentication_methods.create` (`POST /users/{id}/authentication-methods`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersAuthenticationMethodsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersAuthenticationMethodsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::CreateUserAuthenticationMethodRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersAuthenticationMethodsCreateRequest);
-impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
+impl<'a, C: crate::Mode> UsersAuthenticationMethodsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1012,21 +1186,42 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::CreateUserAuthenticationMethodResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::CreateUserAuthenticationMethodResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::CreateUserAuthenticationMethodResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1036,7 +1231,7 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1063,30 +1258,46 @@ impl<'a> UsersAuthenticationMethodsCreateRequest<'a> {
 }
 /// Request builder for `users.authentication_methods.delete` (`DELETE /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersAuthenticationMethodsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersAuthenticationMethodsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     authentication_method_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersAuthenticationMethodsDeleteRequest);
-impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersAuthenticationMethodsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1118,29 +1329,45 @@ impl<'a> UsersAuthenticationMethodsDeleteRequest<'a> {
 }
 /// Request builder for `users.authentication_methods.delete_all` (`DELETE /users/{id}/authentication-methods`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersAuthenticationMethodsDeleteAllRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersAuthenticationMethodsDeleteAllRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersAuthenticationMethodsDeleteAllRequest);
-impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersAuthenticationMethodsDeleteAllRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1160,27 +1387,46 @@ impl<'a> UsersAuthenticationMethodsDeleteAllRequest<'a> {
 }
 /// Request builder for `users.authentication_methods.get` (`GET /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersAuthenticationMethodsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersAuthenticationMethodsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     authentication_method_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersAuthenticationMethodsGetRequest);
-impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersAuthenticationMethodsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UserAuthenticationMethod, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::UserAuthenticationMethod, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UserAuthenticationMethod>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1188,7 +1434,7 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1220,9 +1466,9 @@ impl<'a> UsersAuthenticationMethodsGetRequest<'a> {
 }
 /// Request builder for `users.authentication_methods.list` (`GET /users/{id}/authentication-methods`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersAuthenticationMethodsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersAuthenticationMethodsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -1230,7 +1476,7 @@ pub struct UsersAuthenticationMethodsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersAuthenticationMethodsListRequest);
-impl<'a> UsersAuthenticationMethodsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersAuthenticationMethodsListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -1249,21 +1495,42 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListUserAuthenticationMethodsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserAuthenticationMethodsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListUserAuthenticationMethodsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1273,7 +1540,7 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1300,10 +1567,79 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
         )
     }
 }
-impl<'a> UsersAuthenticationMethodsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersAuthenticationMethodsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::UserAuthenticationMethod>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::UserAuthenticationMethod>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.authentication_methods.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserAuthenticationMethodsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserAuthenticationMethod>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListUserAuthenticationMethodsResponseContent::Array(
+                    value,
+                ) => Ok(crate::pagination::Page::new(value, None, None)),
+                crate::types::ListUserAuthenticationMethodsResponseContent::ListUserAuthenticationMethodsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.authenticators.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserAuthenticationMethodsResponseContent::Other(
+                    value,
+                ) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::UserAuthenticationMethod> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserAuthenticationMethod> {
         #[allow(dead_code)]
@@ -1348,85 +1684,31 @@ impl<'a> UsersAuthenticationMethodsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::UserAuthenticationMethod>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.authentication_methods.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserAuthenticationMethodsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::UserAuthenticationMethod>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListUserAuthenticationMethodsResponseContent::Array(
-                    value,
-                ) => Ok(crate::pagination::Page::new(value, None, None)),
-                crate::types::ListUserAuthenticationMethodsResponseContent::ListUserAuthenticationMethodsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.authenticators.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListUserAuthenticationMethodsResponseContent::Other(
-                    value,
-                ) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::UserAuthenticationMethod> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `users.authentication_methods.set` (`PUT /users/{id}/authentication-methods`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersAuthenticationMethodsSetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersAuthenticationMethodsSetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::SetUserAuthenticationMethodsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersAuthenticationMethodsSetRequest);
-impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
+impl<'a, C: crate::Mode> UsersAuthenticationMethodsSetRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1436,21 +1718,46 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::std::vec::Vec<crate::types::SetUserAuthenticationMethodResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::std::vec::Vec<
+                    crate::types::SetUserAuthenticationMethodResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::std::vec::Vec<
+                        crate::types::SetUserAuthenticationMethodResponseContent,
+                    >,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1460,7 +1767,7 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1487,16 +1794,16 @@ impl<'a> UsersAuthenticationMethodsSetRequest<'a> {
 }
 /// Request builder for `users.authentication_methods.update` (`PATCH /users/{id}/authentication-methods/{authentication_method_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersAuthenticationMethodsUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersAuthenticationMethodsUpdateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     authentication_method_id: String,
     body: Option<crate::types::UpdateUserAuthenticationMethodRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersAuthenticationMethodsUpdateRequest);
-impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
+impl<'a, C: crate::Mode> UsersAuthenticationMethodsUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -1506,21 +1813,42 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::UpdateUserAuthenticationMethodResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::UpdateUserAuthenticationMethodResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::UpdateUserAuthenticationMethodResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1530,7 +1858,7 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1569,11 +1897,11 @@ impl<'a> UsersAuthenticationMethodsUpdateRequest<'a> {
     }
 }
 /// Operations reached by `client.users().authenticators()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersAuthenticators<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersAuthenticators<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersAuthenticators<'a> {
+crate::mode::accessor!(UsersAuthenticators);
+impl<'a, C: crate::Mode> UsersAuthenticators<'a, C> {
     /** `DELETE /users/{id}/authenticators`
 
  Scopes: `delete:guardian_enrollments`. Lifecycle: GA.
@@ -1582,7 +1910,7 @@ impl<'a> UsersAuthenticators<'a> {
     pub fn delete_all(
         &self,
         id: impl Into<String>,
-    ) -> UsersAuthenticatorsDeleteAllRequest<'a> {
+    ) -> UsersAuthenticatorsDeleteAllRequest<'a, C> {
         UsersAuthenticatorsDeleteAllRequest {
             client: self.client,
             id: id.into(),
@@ -1592,29 +1920,45 @@ impl<'a> UsersAuthenticators<'a> {
 }
 /// Request builder for `users.authenticators.delete_all` (`DELETE /users/{id}/authenticators`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersAuthenticatorsDeleteAllRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersAuthenticatorsDeleteAllRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersAuthenticatorsDeleteAllRequest);
-impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersAuthenticatorsDeleteAllRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1633,17 +1977,20 @@ impl<'a> UsersAuthenticatorsDeleteAllRequest<'a> {
     }
 }
 /// Operations reached by `client.users().connected_accounts()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersConnectedAccounts<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersConnectedAccounts<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersConnectedAccounts<'a> {
+crate::mode::accessor!(UsersConnectedAccounts);
+impl<'a, C: crate::Mode> UsersConnectedAccounts<'a, C> {
     /** `GET /users/{id}/connected-accounts`
 
  Scopes: `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-connected-accounts)*/
-    pub fn list(&self, id: impl Into<String>) -> UsersConnectedAccountsListRequest<'a> {
+    pub fn list(
+        &self,
+        id: impl Into<String>,
+    ) -> UsersConnectedAccountsListRequest<'a, C> {
         UsersConnectedAccountsListRequest {
             client: self.client,
             id: id.into(),
@@ -1655,16 +2002,16 @@ impl<'a> UsersConnectedAccounts<'a> {
 }
 /// Request builder for `users.connected_accounts.list` (`GET /users/{id}/connected-accounts`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersConnectedAccountsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersConnectedAccountsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersConnectedAccountsListRequest);
-impl<'a> UsersConnectedAccountsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersConnectedAccountsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1677,21 +2024,42 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListUserConnectedAccountsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserConnectedAccountsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListUserConnectedAccountsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1699,7 +2067,7 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.connected_accounts.list", "id", &self.id)?;
@@ -1717,10 +2085,65 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
         )
     }
 }
-impl<'a> UsersConnectedAccountsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersConnectedAccountsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::ConnectedAccount> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::ConnectedAccount>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::ConnectedAccount>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.connected_accounts.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserConnectedAccountsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::ConnectedAccount>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.connected_accounts.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::ConnectedAccount> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::ConnectedAccount> {
         #[allow(dead_code)]
         const OPERATION: &str = "users.connected_accounts.list";
         #[inline]
@@ -1754,60 +2177,20 @@ impl<'a> UsersConnectedAccountsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::ConnectedAccount>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.connected_accounts.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserConnectedAccountsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::ConnectedAccount>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.connected_accounts.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::ConnectedAccount> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.users().effective_permissions()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersEffectivePermissions<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersEffectivePermissions<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersEffectivePermissions<'a> {
+crate::mode::accessor!(UsersEffectivePermissions);
+impl<'a, C: crate::Mode> UsersEffectivePermissions<'a, C> {
     /// The `sources` sub-resource.
-    pub fn sources(&self) -> UsersEffectivePermissionsSources<'a> {
+    pub fn sources(&self) -> UsersEffectivePermissionsSources<'a, C> {
         UsersEffectivePermissionsSources {
             client: self.client,
         }
@@ -1820,7 +2203,7 @@ impl<'a> UsersEffectivePermissions<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> UsersEffectivePermissionsListRequest<'a> {
+    ) -> UsersEffectivePermissionsListRequest<'a, C> {
         UsersEffectivePermissionsListRequest {
             client: self.client,
             id: id.into(),
@@ -1833,9 +2216,9 @@ impl<'a> UsersEffectivePermissions<'a> {
 }
 /// Request builder for `users.effective_permissions.list` (`GET /users/{id}/effective-permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersEffectivePermissionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersEffectivePermissionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     resource_server_identifier: Option<String>,
@@ -1843,7 +2226,7 @@ pub struct UsersEffectivePermissionsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersEffectivePermissionsListRequest);
-impl<'a> UsersEffectivePermissionsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersEffectivePermissionsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -1862,21 +2245,42 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListUserEffectivePermissionsResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserEffectivePermissionsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListUserEffectivePermissionsResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -1886,7 +2290,7 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -1920,10 +2324,74 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
         )
     }
 }
-impl<'a> UsersEffectivePermissionsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersEffectivePermissionsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::UserEffectivePermissionResponseContent>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<
+                    crate::types::UserEffectivePermissionResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.effective_permissions.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserEffectivePermissionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<
+                crate::types::UserEffectivePermissionResponseContent,
+            >,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.permissions.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(
+        self,
+    ) -> C::Stream<'a, crate::types::UserEffectivePermissionResponseContent> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<
         'a,
@@ -1964,80 +2432,31 @@ impl<'a> UsersEffectivePermissionsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<
-                crate::types::UserEffectivePermissionResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.effective_permissions.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserEffectivePermissionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<
-                crate::types::UserEffectivePermissionResponseContent,
-            >,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.permissions.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<
-        'a,
-        crate::types::UserEffectivePermissionResponseContent,
-    > {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.users().effective_permissions().sources()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersEffectivePermissionsSources<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersEffectivePermissionsSources<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersEffectivePermissionsSources<'a> {
+crate::mode::accessor!(UsersEffectivePermissionsSources);
+impl<'a, C: crate::Mode> UsersEffectivePermissionsSources<'a, C> {
     /// The `roles` sub-resource.
-    pub fn roles(&self) -> UsersEffectivePermissionsSourcesRoles<'a> {
+    pub fn roles(&self) -> UsersEffectivePermissionsSourcesRoles<'a, C> {
         UsersEffectivePermissionsSourcesRoles {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.users().effective_permissions().sources().roles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersEffectivePermissionsSourcesRoles<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersEffectivePermissionsSourcesRoles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersEffectivePermissionsSourcesRoles<'a> {
+crate::mode::accessor!(UsersEffectivePermissionsSourcesRoles);
+impl<'a, C: crate::Mode> UsersEffectivePermissionsSourcesRoles<'a, C> {
     /** `GET /users/{id}/effective-permissions/sources/effective-roles`
 
  Scopes: `read:user_permission_source_roles`. Lifecycle: GA.
@@ -2046,7 +2465,7 @@ impl<'a> UsersEffectivePermissionsSourcesRoles<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
+    ) -> UsersEffectivePermissionsSourcesRolesListRequest<'a, C> {
         UsersEffectivePermissionsSourcesRolesListRequest {
             client: self.client,
             id: id.into(),
@@ -2060,9 +2479,9 @@ impl<'a> UsersEffectivePermissionsSourcesRoles<'a> {
 }
 /// Request builder for `users.effective_permissions.sources.roles.list` (`GET /users/{id}/effective-permissions/sources/effective-roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersEffectivePermissionsSourcesRolesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersEffectivePermissionsSourcesRolesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     permission_name: Option<String>,
@@ -2071,7 +2490,7 @@ pub struct UsersEffectivePermissionsSourcesRolesListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersEffectivePermissionsSourcesRolesListRequest);
-impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
+impl<'a, C: crate::Mode> UsersEffectivePermissionsSourcesRolesListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -2096,21 +2515,40 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListUserEffectiveRolesResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserEffectiveRolesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListUserEffectiveRolesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2118,7 +2556,7 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2160,10 +2598,65 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
         )
     }
 }
-impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
+impl<'a, C: crate::Mode> UsersEffectivePermissionsSourcesRolesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::UserEffectiveRole>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::UserEffectiveRole>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.effective_permissions.sources.roles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserEffectiveRolesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::UserEffectiveRole> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
         const OPERATION: &str = "users.effective_permissions.sources.roles.list";
         #[inline]
@@ -2197,60 +2690,20 @@ impl<'a> UsersEffectivePermissionsSourcesRolesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::UserEffectiveRole>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.effective_permissions.sources.roles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserEffectiveRolesResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::UserEffectiveRole>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.roles.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.users().effective_roles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersEffectiveRoles<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersEffectiveRoles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersEffectiveRoles<'a> {
+crate::mode::accessor!(UsersEffectiveRoles);
+impl<'a, C: crate::Mode> UsersEffectiveRoles<'a, C> {
     /// The `sources` sub-resource.
-    pub fn sources(&self) -> UsersEffectiveRolesSources<'a> {
+    pub fn sources(&self) -> UsersEffectiveRolesSources<'a, C> {
         UsersEffectiveRolesSources {
             client: self.client,
         }
@@ -2260,7 +2713,7 @@ impl<'a> UsersEffectiveRoles<'a> {
  Scopes: `read:user_effective_roles`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-user-effective-roles)*/
-    pub fn list(&self, id: impl Into<String>) -> UsersEffectiveRolesListRequest<'a> {
+    pub fn list(&self, id: impl Into<String>) -> UsersEffectiveRolesListRequest<'a, C> {
         UsersEffectiveRolesListRequest {
             client: self.client,
             id: id.into(),
@@ -2272,16 +2725,16 @@ impl<'a> UsersEffectiveRoles<'a> {
 }
 /// Request builder for `users.effective_roles.list` (`GET /users/{id}/effective-roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersEffectiveRolesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersEffectiveRolesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersEffectiveRolesListRequest);
-impl<'a> UsersEffectiveRolesListRequest<'a> {
+impl<'a, C: crate::Mode> UsersEffectiveRolesListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -2294,21 +2747,40 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListUserEffectiveRolesResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserEffectiveRolesResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListUserEffectiveRolesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2316,7 +2788,7 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.effective_roles.list", "id", &self.id)?;
@@ -2329,10 +2801,65 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
         crate::runtime::send_json("users.effective_roles.list", client, options, build)
     }
 }
-impl<'a> UsersEffectiveRolesListRequest<'a> {
+impl<'a, C: crate::Mode> UsersEffectiveRolesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::UserEffectiveRole>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::UserEffectiveRole>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.effective_roles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserEffectiveRolesResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserEffectiveRole>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.roles.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::UserEffectiveRole> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::UserEffectiveRole> {
         #[allow(dead_code)]
         const OPERATION: &str = "users.effective_roles.list";
         #[inline]
@@ -2366,71 +2893,31 @@ impl<'a> UsersEffectiveRolesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::UserEffectiveRole>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.effective_roles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserEffectiveRolesResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::UserEffectiveRole>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.roles.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::UserEffectiveRole> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.users().effective_roles().sources()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersEffectiveRolesSources<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersEffectiveRolesSources<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersEffectiveRolesSources<'a> {
+crate::mode::accessor!(UsersEffectiveRolesSources);
+impl<'a, C: crate::Mode> UsersEffectiveRolesSources<'a, C> {
     /// The `groups` sub-resource.
-    pub fn groups(&self) -> UsersEffectiveRolesSourcesGroups<'a> {
+    pub fn groups(&self) -> UsersEffectiveRolesSourcesGroups<'a, C> {
         UsersEffectiveRolesSourcesGroups {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.users().effective_roles().sources().groups()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersEffectiveRolesSourcesGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersEffectiveRolesSourcesGroups<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersEffectiveRolesSourcesGroups<'a> {
+crate::mode::accessor!(UsersEffectiveRolesSourcesGroups);
+impl<'a, C: crate::Mode> UsersEffectiveRolesSourcesGroups<'a, C> {
     /** `GET /users/{id}/effective-roles/sources/groups`
 
  Scopes: `read:user_role_source_groups`. Lifecycle: GA.
@@ -2439,7 +2926,7 @@ impl<'a> UsersEffectiveRolesSourcesGroups<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
+    ) -> UsersEffectiveRolesSourcesGroupsListRequest<'a, C> {
         UsersEffectiveRolesSourcesGroupsListRequest {
             client: self.client,
             id: id.into(),
@@ -2452,9 +2939,9 @@ impl<'a> UsersEffectiveRolesSourcesGroups<'a> {
 }
 /// Request builder for `users.effective_roles.sources.groups.list` (`GET /users/{id}/effective-roles/sources/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersEffectiveRolesSourcesGroupsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersEffectiveRolesSourcesGroupsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     from: Option<String>,
     role_id: Option<String>,
@@ -2462,7 +2949,7 @@ pub struct UsersEffectiveRolesSourcesGroupsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersEffectiveRolesSourcesGroupsListRequest);
-impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersEffectiveRolesSourcesGroupsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -2481,18 +2968,37 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListRoleGroupsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListRoleGroupsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2500,7 +3006,7 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2534,10 +3040,57 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
         )
     }
 }
-impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersEffectiveRolesSourcesGroupsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Group> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Group>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.effective_roles.sources.groups.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRoleGroupsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.groups.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Group> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Group> {
         #[allow(dead_code)]
         const OPERATION: &str = "users.effective_roles.sources.groups.list";
         #[inline]
@@ -2568,58 +3121,24 @@ impl<'a> UsersEffectiveRolesSourcesGroupsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Group>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.effective_roles.sources.groups.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListRoleGroupsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Group>, crate::Error> {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.groups.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Group> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.users().enrollments()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersEnrollments<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersEnrollments<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersEnrollments<'a> {
+crate::mode::accessor!(UsersEnrollments);
+impl<'a, C: crate::Mode> UsersEnrollments<'a, C> {
     /** `GET /users/{id}/enrollments`
 
  Scopes: `read:current_user`, `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-enrollments)*/
-    pub fn get(&self, id: impl Into<String>) -> UsersEnrollmentsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> UsersEnrollmentsGetRequest<'a, C> {
         UsersEnrollmentsGetRequest {
             client: self.client,
             id: id.into(),
@@ -2629,26 +3148,45 @@ impl<'a> UsersEnrollments<'a> {
 }
 /// Request builder for `users.enrollments.get` (`GET /users/{id}/enrollments`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersEnrollmentsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersEnrollmentsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersEnrollmentsGetRequest);
-impl<'a> UsersEnrollmentsGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersEnrollmentsGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::std::vec::Vec<crate::types::UsersEnrollment>, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::std::vec::Vec<crate::types::UsersEnrollment>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<::std::vec::Vec<crate::types::UsersEnrollment>>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2656,7 +3194,7 @@ impl<'a> UsersEnrollmentsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.enrollments.get", "id", &self.id)?;
@@ -2666,11 +3204,11 @@ impl<'a> UsersEnrollmentsGetRequest<'a> {
     }
 }
 /// Operations reached by `client.users().federated_connections_tokensets()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersFederatedConnectionsTokensets<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersFederatedConnectionsTokensets<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersFederatedConnectionsTokensets<'a> {
+crate::mode::accessor!(UsersFederatedConnectionsTokensets);
+impl<'a, C: crate::Mode> UsersFederatedConnectionsTokensets<'a, C> {
     /** `DELETE /users/{id}/federated-connections-tokensets/{tokenset_id}`
 
  Scopes: `delete:federated_connections_tokens`. Lifecycle: GA.
@@ -2680,7 +3218,7 @@ impl<'a> UsersFederatedConnectionsTokensets<'a> {
         &self,
         id: impl Into<String>,
         tokenset_id: impl Into<String>,
-    ) -> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
+    ) -> UsersFederatedConnectionsTokensetsDeleteRequest<'a, C> {
         UsersFederatedConnectionsTokensetsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -2696,7 +3234,7 @@ impl<'a> UsersFederatedConnectionsTokensets<'a> {
     pub fn list(
         &self,
         id: impl Into<String>,
-    ) -> UsersFederatedConnectionsTokensetsListRequest<'a> {
+    ) -> UsersFederatedConnectionsTokensetsListRequest<'a, C> {
         UsersFederatedConnectionsTokensetsListRequest {
             client: self.client,
             id: id.into(),
@@ -2706,30 +3244,46 @@ impl<'a> UsersFederatedConnectionsTokensets<'a> {
 }
 /// Request builder for `users.federated_connections_tokensets.delete` (`DELETE /users/{id}/federated-connections-tokensets/{tokenset_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersFederatedConnectionsTokensetsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     tokenset_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersFederatedConnectionsTokensetsDeleteRequest);
-impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersFederatedConnectionsTokensetsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2761,29 +3315,50 @@ impl<'a> UsersFederatedConnectionsTokensetsDeleteRequest<'a> {
 }
 /// Request builder for `users.federated_connections_tokensets.list` (`GET /users/{id}/federated-connections-tokensets`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersFederatedConnectionsTokensetsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersFederatedConnectionsTokensetsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersFederatedConnectionsTokensetsListRequest);
-impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersFederatedConnectionsTokensetsListRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            ::std::vec::Vec<crate::types::FederatedConnectionTokenSet>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                ::std::vec::Vec<crate::types::FederatedConnectionTokenSet>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    ::std::vec::Vec<crate::types::FederatedConnectionTokenSet>,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2793,7 +3368,7 @@ impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -2812,17 +3387,17 @@ impl<'a> UsersFederatedConnectionsTokensetsListRequest<'a> {
     }
 }
 /// Operations reached by `client.users().groups()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersGroups<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersGroups<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersGroups<'a> {
+crate::mode::accessor!(UsersGroups);
+impl<'a, C: crate::Mode> UsersGroups<'a, C> {
     /** `GET /users/{id}/groups`
 
  Scopes: `read:groups`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-user-groups)*/
-    pub fn get(&self, id: impl Into<String>) -> UsersGroupsGetRequest<'a> {
+    pub fn get(&self, id: impl Into<String>) -> UsersGroupsGetRequest<'a, C> {
         UsersGroupsGetRequest {
             client: self.client,
             id: id.into(),
@@ -2839,9 +3414,9 @@ impl<'a> UsersGroups<'a> {
 }
 /// Request builder for `users.groups.get` (`GET /users/{id}/groups`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersGroupsGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersGroupsGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     fields: Option<String>,
     from: Option<String>,
@@ -2853,7 +3428,7 @@ pub struct UsersGroupsGetRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersGroupsGetRequest);
-impl<'a> UsersGroupsGetRequest<'a> {
+impl<'a, C: crate::Mode> UsersGroupsGetRequest<'a, C> {
     /// Sets the `fields` query parameter.
     #[inline]
     pub fn fields(mut self, value: impl Into<String>) -> Self {
@@ -2896,18 +3471,37 @@ impl<'a> UsersGroupsGetRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::GetUserGroupsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::GetUserGroupsResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::GetUserGroupsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -2915,7 +3509,7 @@ impl<'a> UsersGroupsGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.groups.get", "id", &self.id)?;
@@ -2937,13 +3531,96 @@ impl<'a> UsersGroupsGetRequest<'a> {
         crate::runtime::send_json("users.groups.get", client, options, build)
     }
 }
-impl<'a> UsersGroupsGetRequest<'a> {
+impl<'a, C: crate::Mode> UsersGroupsGetRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     ///
     /// Auth0 answers offset pages up to the 1,000th record; [`checkpoint_pages`](Self::checkpoint_pages)
     /// and [`items`](Self::items) walk past it.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::UserGroupsResponseSchema>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.offset_walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::UserGroupsResponseSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.groups.get";
+        #[inline]
+        fn extract(
+            answer: crate::types::GetUserGroupsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserGroupsResponseSchema>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::GetUserGroupsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::GetUserGroupsResponseContent::GetUserGroupsPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.groups.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            value.next,
+                        ),
+                    )
+                }
+                crate::types::GetUserGroupsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
+    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
+    #[inline]
+    pub fn checkpoint_pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::UserGroupsResponseSchema>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.checkpoint_walk())
+    }
+    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
+    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
+    /// set with `.page(..)`, if one is.
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::UserGroupsResponseSchema> {
+        let mode = self.client;
+        let pages = if self.page.is_some() {
+            self.offset_walk()
+        } else {
+            self.checkpoint_walk()
+        };
+        crate::Mode::stream(mode, crate::pagination::items(pages))
+    }
+    /// The offset walk, as a stream whatever the client.
+    #[inline]
+    fn offset_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserGroupsResponseSchema> {
         #[allow(dead_code)]
@@ -2986,68 +3663,22 @@ impl<'a> UsersGroupsGetRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
+    /// The checkpoint walk, as a stream whatever the client.
     #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::UserGroupsResponseSchema>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.groups.get";
-        #[inline]
-        fn extract(
-            answer: crate::types::GetUserGroupsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::UserGroupsResponseSchema>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::GetUserGroupsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::GetUserGroupsResponseContent::GetUserGroupsPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.groups.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            value.next,
-                        ),
-                    )
-                }
-                crate::types::GetUserGroupsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
-    /// A `.per_page(..)` set is the page size when `.take(..)` is not.
-    #[inline]
-    pub fn checkpoint_pages(
+    fn checkpoint_walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::UserGroupsResponseSchema> {
         #[allow(dead_code)]
@@ -3097,31 +3728,18 @@ impl<'a> UsersGroupsGetRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Every item, by checkpoint ([`checkpoint_pages`](Self::checkpoint_pages)), so that
-    /// a walk goes past 1,000 records; by offset ([`pages`](Self::pages)) from the page
-    /// set with `.page(..)`, if one is.
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::UserGroupsResponseSchema> {
-        if self.page.is_some() {
-            crate::pagination::items(self.pages())
-        } else {
-            crate::pagination::items(self.checkpoint_pages())
-        }
-    }
 }
 /// Operations reached by `client.users().identities()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersIdentities<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersIdentities<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersIdentities<'a> {
+crate::mode::accessor!(UsersIdentities);
+impl<'a, C: crate::Mode> UsersIdentities<'a, C> {
     /** `DELETE /users/{id}/identities/{provider}/{user_id}`
 
  Scopes: `update:current_user_identities`, `update:users`. Lifecycle: GA.
@@ -3132,7 +3750,7 @@ impl<'a> UsersIdentities<'a> {
         id: impl Into<String>,
         provider: impl Into<crate::types::UserIdentityProviderEnum>,
         user_id: impl Into<String>,
-    ) -> UsersIdentitiesDeleteRequest<'a> {
+    ) -> UsersIdentitiesDeleteRequest<'a, C> {
         UsersIdentitiesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -3146,7 +3764,7 @@ impl<'a> UsersIdentities<'a> {
  Scopes: `update:current_user_identities`, `update:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/post-identities)*/
-    pub fn link(&self, id: impl Into<String>) -> UsersIdentitiesLinkRequest<'a> {
+    pub fn link(&self, id: impl Into<String>) -> UsersIdentitiesLinkRequest<'a, C> {
         UsersIdentitiesLinkRequest {
             client: self.client,
             id: id.into(),
@@ -3157,28 +3775,50 @@ impl<'a> UsersIdentities<'a> {
 }
 /// Request builder for `users.identities.delete` (`DELETE /users/{id}/identities/{provider}/{user_id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersIdentitiesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersIdentitiesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     provider: crate::types::UserIdentityProviderEnum,
     user_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersIdentitiesDeleteRequest);
-impl<'a> UsersIdentitiesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersIdentitiesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::DeleteUserIdentityResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::DeleteUserIdentityResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::DeleteUserIdentityResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -3186,7 +3826,7 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.identities.delete", "id", &self.id)?;
@@ -3215,15 +3855,15 @@ impl<'a> UsersIdentitiesDeleteRequest<'a> {
 }
 /// Request builder for `users.identities.link` (`POST /users/{id}/identities`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersIdentitiesLinkRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersIdentitiesLinkRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::LinkUserIdentityRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersIdentitiesLinkRequest);
-impl<'a> UsersIdentitiesLinkRequest<'a> {
+impl<'a, C: crate::Mode> UsersIdentitiesLinkRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -3233,18 +3873,37 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::std::vec::Vec<crate::types::UserIdentity>, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::std::vec::Vec<crate::types::UserIdentity>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<::std::vec::Vec<crate::types::UserIdentity>>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -3252,7 +3911,7 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.identities.link", "id", &self.id)?;
@@ -3269,17 +3928,17 @@ impl<'a> UsersIdentitiesLinkRequest<'a> {
     }
 }
 /// Operations reached by `client.users().logs()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersLogs<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersLogs<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersLogs<'a> {
+crate::mode::accessor!(UsersLogs);
+impl<'a, C: crate::Mode> UsersLogs<'a, C> {
     /** `GET /users/{id}/logs`
 
  Scopes: `read:logs`, `read:logs_users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-logs-by-user)*/
-    pub fn list(&self, id: impl Into<String>) -> UsersLogsListRequest<'a> {
+    pub fn list(&self, id: impl Into<String>) -> UsersLogsListRequest<'a, C> {
         UsersLogsListRequest {
             client: self.client,
             id: id.into(),
@@ -3293,9 +3952,9 @@ impl<'a> UsersLogs<'a> {
 }
 /// Request builder for `users.logs.list` (`GET /users/{id}/logs`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersLogsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersLogsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -3304,7 +3963,7 @@ pub struct UsersLogsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersLogsListRequest);
-impl<'a> UsersLogsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersLogsListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -3329,18 +3988,37 @@ impl<'a> UsersLogsListRequest<'a> {
         self.sort = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::UserListLogResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::UserListLogResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::UserListLogResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -3348,7 +4026,7 @@ impl<'a> UsersLogsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.logs.list", "id", &self.id)?;
@@ -3367,10 +4045,69 @@ impl<'a> UsersLogsListRequest<'a> {
         crate::runtime::send_json("users.logs.list", client, options, build)
     }
 }
-impl<'a> UsersLogsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersLogsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Log> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Log>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Log>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.logs.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::UserListLogResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Log>, crate::Error> {
+            match answer {
+                crate::types::UserListLogResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::UserListLogResponseContent::UserListLogOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.logs.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::UserListLogResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Log> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Log> {
         #[allow(dead_code)]
         const OPERATION: &str = "users.logs.list";
         #[inline]
@@ -3408,70 +4145,26 @@ impl<'a> UsersLogsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Log>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.logs.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::UserListLogResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Log>, crate::Error> {
-            match answer {
-                crate::types::UserListLogResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::UserListLogResponseContent::UserListLogOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.logs.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::UserListLogResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Log> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.users().multifactor()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersMultifactor<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersMultifactor<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersMultifactor<'a> {
+crate::mode::accessor!(UsersMultifactor);
+impl<'a, C: crate::Mode> UsersMultifactor<'a, C> {
     /** `DELETE /users/{id}/multifactor/{provider}`
 
  Scopes: `update:users`. Lifecycle: GA.
@@ -3481,7 +4174,7 @@ impl<'a> UsersMultifactor<'a> {
         &self,
         id: impl Into<String>,
         provider: impl Into<crate::types::UserMultifactorProviderEnum>,
-    ) -> UsersMultifactorDeleteProviderRequest<'a> {
+    ) -> UsersMultifactorDeleteProviderRequest<'a, C> {
         UsersMultifactorDeleteProviderRequest {
             client: self.client,
             id: id.into(),
@@ -3497,7 +4190,7 @@ impl<'a> UsersMultifactor<'a> {
     pub fn invalidate_remember_browser(
         &self,
         id: impl Into<String>,
-    ) -> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
+    ) -> UsersMultifactorInvalidateRememberBrowserRequest<'a, C> {
         UsersMultifactorInvalidateRememberBrowserRequest {
             client: self.client,
             id: id.into(),
@@ -3507,30 +4200,46 @@ impl<'a> UsersMultifactor<'a> {
 }
 /// Request builder for `users.multifactor.delete_provider` (`DELETE /users/{id}/multifactor/{provider}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersMultifactorDeleteProviderRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersMultifactorDeleteProviderRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     provider: crate::types::UserMultifactorProviderEnum,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersMultifactorDeleteProviderRequest);
-impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersMultifactorDeleteProviderRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -3559,29 +4268,45 @@ impl<'a> UsersMultifactorDeleteProviderRequest<'a> {
 }
 /// Request builder for `users.multifactor.invalidate_remember_browser` (`POST /users/{id}/multifactor/actions/invalidate-remember-browser`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersMultifactorInvalidateRememberBrowserRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersMultifactorInvalidateRememberBrowserRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersMultifactorInvalidateRememberBrowserRequest);
-impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersMultifactorInvalidateRememberBrowserRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -3600,17 +4325,17 @@ impl<'a> UsersMultifactorInvalidateRememberBrowserRequest<'a> {
     }
 }
 /// Operations reached by `client.users().organizations()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersOrganizations<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersOrganizations<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersOrganizations<'a> {
+crate::mode::accessor!(UsersOrganizations);
+impl<'a, C: crate::Mode> UsersOrganizations<'a, C> {
     /** `GET /users/{id}/organizations`
 
  Scopes: `read:organizations`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-user-organizations)*/
-    pub fn list(&self, id: impl Into<String>) -> UsersOrganizationsListRequest<'a> {
+    pub fn list(&self, id: impl Into<String>) -> UsersOrganizationsListRequest<'a, C> {
         UsersOrganizationsListRequest {
             client: self.client,
             id: id.into(),
@@ -3623,9 +4348,9 @@ impl<'a> UsersOrganizations<'a> {
 }
 /// Request builder for `users.organizations.list` (`GET /users/{id}/organizations`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersOrganizationsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersOrganizationsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -3633,7 +4358,7 @@ pub struct UsersOrganizationsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersOrganizationsListRequest);
-impl<'a> UsersOrganizationsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersOrganizationsListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -3652,18 +4377,40 @@ impl<'a> UsersOrganizationsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListUserOrganizationsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserOrganizationsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListUserOrganizationsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -3671,7 +4418,7 @@ impl<'a> UsersOrganizationsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.organizations.list", "id", &self.id)?;
@@ -3689,10 +4436,74 @@ impl<'a> UsersOrganizationsListRequest<'a> {
         crate::runtime::send_json("users.organizations.list", client, options, build)
     }
 }
-impl<'a> UsersOrganizationsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersOrganizationsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
+    pub fn pages(
+        self,
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::Organization>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::Organization>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.organizations.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserOrganizationsResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
+            match answer {
+                crate::types::ListUserOrganizationsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUserOrganizationsResponseContent::ListUserOrganizationsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.organizations.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserOrganizationsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Organization> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Organization> {
         #[allow(dead_code)]
         const OPERATION: &str = "users.organizations.list";
         #[inline]
@@ -3730,79 +4541,32 @@ impl<'a> UsersOrganizationsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::Organization>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.organizations.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserOrganizationsResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Organization>, crate::Error> {
-            match answer {
-                crate::types::ListUserOrganizationsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListUserOrganizationsResponseContent::ListUserOrganizationsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.organizations.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListUserOrganizationsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Organization> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.users().permissions()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersPermissions<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersPermissions<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersPermissions<'a> {
+crate::mode::accessor!(UsersPermissions);
+impl<'a, C: crate::Mode> UsersPermissions<'a, C> {
     /** `POST /users/{id}/permissions`
 
  Scopes: `update:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/post-permissions)*/
-    pub fn create(&self, id: impl Into<String>) -> UsersPermissionsCreateRequest<'a> {
+    pub fn create(&self, id: impl Into<String>) -> UsersPermissionsCreateRequest<'a, C> {
         UsersPermissionsCreateRequest {
             client: self.client,
             id: id.into(),
@@ -3815,7 +4579,7 @@ impl<'a> UsersPermissions<'a> {
  Scopes: `update:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/delete-permissions)*/
-    pub fn delete(&self, id: impl Into<String>) -> UsersPermissionsDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> UsersPermissionsDeleteRequest<'a, C> {
         UsersPermissionsDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -3828,7 +4592,7 @@ impl<'a> UsersPermissions<'a> {
  Scopes: `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-permissions)*/
-    pub fn list(&self, id: impl Into<String>) -> UsersPermissionsListRequest<'a> {
+    pub fn list(&self, id: impl Into<String>) -> UsersPermissionsListRequest<'a, C> {
         UsersPermissionsListRequest {
             client: self.client,
             id: id.into(),
@@ -3841,15 +4605,15 @@ impl<'a> UsersPermissions<'a> {
 }
 /// Request builder for `users.permissions.create` (`POST /users/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersPermissionsCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersPermissionsCreateRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersPermissionsCreateRequest);
-impl<'a> UsersPermissionsCreateRequest<'a> {
+impl<'a, C: crate::Mode> UsersPermissionsCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -3859,23 +4623,39 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.permissions.create", "id", &self.id)?;
@@ -3893,15 +4673,15 @@ impl<'a> UsersPermissionsCreateRequest<'a> {
 }
 /// Request builder for `users.permissions.delete` (`DELETE /users/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersPermissionsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersPermissionsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AddRolePermissionsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersPermissionsDeleteRequest);
-impl<'a> UsersPermissionsDeleteRequest<'a> {
+impl<'a, C: crate::Mode> UsersPermissionsDeleteRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -3911,21 +4691,37 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.permissions.delete", "id", &self.id)?;
@@ -3943,9 +4739,9 @@ impl<'a> UsersPermissionsDeleteRequest<'a> {
 }
 /// Request builder for `users.permissions.list` (`GET /users/{id}/permissions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersPermissionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersPermissionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -3953,7 +4749,7 @@ pub struct UsersPermissionsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersPermissionsListRequest);
-impl<'a> UsersPermissionsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersPermissionsListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -3972,18 +4768,40 @@ impl<'a> UsersPermissionsListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListUserPermissionsResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserPermissionsResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListUserPermissionsResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -3991,7 +4809,7 @@ impl<'a> UsersPermissionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.permissions.list", "id", &self.id)?;
@@ -4009,12 +4827,77 @@ impl<'a> UsersPermissionsListRequest<'a> {
         crate::runtime::send_json("users.permissions.list", client, options, build)
     }
 }
-impl<'a> UsersPermissionsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersPermissionsListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::UserPermissionSchema> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::UserPermissionSchema>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::UserPermissionSchema>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.permissions.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserPermissionsResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::UserPermissionSchema>,
+            crate::Error,
+        > {
+            match answer {
+                crate::types::ListUserPermissionsResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUserPermissionsResponseContent::ListUserPermissionsOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.permissions.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserPermissionsResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::UserPermissionSchema> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::UserPermissionSchema> {
         #[allow(dead_code)]
         const OPERATION: &str = "users.permissions.list";
         #[inline]
@@ -4055,78 +4938,26 @@ impl<'a> UsersPermissionsListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::UserPermissionSchema>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.permissions.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserPermissionsResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::UserPermissionSchema>,
-            crate::Error,
-        > {
-            match answer {
-                crate::types::ListUserPermissionsResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListUserPermissionsResponseContent::ListUserPermissionsOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.permissions.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListUserPermissionsResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::UserPermissionSchema> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.users().refresh_token()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersRefreshToken<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersRefreshToken<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersRefreshToken<'a> {
+crate::mode::accessor!(UsersRefreshToken);
+impl<'a, C: crate::Mode> UsersRefreshToken<'a, C> {
     /** `DELETE /users/{user_id}/refresh-tokens`
 
  Scopes: `delete:refresh_tokens`. Lifecycle: GA.
@@ -4135,7 +4966,7 @@ impl<'a> UsersRefreshToken<'a> {
     pub fn delete(
         &self,
         user_id: impl Into<String>,
-    ) -> UsersRefreshTokenDeleteRequest<'a> {
+    ) -> UsersRefreshTokenDeleteRequest<'a, C> {
         UsersRefreshTokenDeleteRequest {
             client: self.client,
             user_id: user_id.into(),
@@ -4147,7 +4978,10 @@ impl<'a> UsersRefreshToken<'a> {
  Scopes: `read:refresh_tokens`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-refresh-tokens-for-user)*/
-    pub fn list(&self, user_id: impl Into<String>) -> UsersRefreshTokenListRequest<'a> {
+    pub fn list(
+        &self,
+        user_id: impl Into<String>,
+    ) -> UsersRefreshTokenListRequest<'a, C> {
         UsersRefreshTokenListRequest {
             client: self.client,
             user_id: user_id.into(),
@@ -4160,31 +4994,47 @@ impl<'a> UsersRefreshToken<'a> {
 }
 /// Request builder for `users.refresh_token.delete` (`DELETE /users/{user_id}/refresh-tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersRefreshTokenDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersRefreshTokenDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     user_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersRefreshTokenDeleteRequest);
-impl<'a> UsersRefreshTokenDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersRefreshTokenDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -4199,9 +5049,9 @@ impl<'a> UsersRefreshTokenDeleteRequest<'a> {
 }
 /// Request builder for `users.refresh_token.list` (`GET /users/{user_id}/refresh-tokens`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersRefreshTokenListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersRefreshTokenListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     user_id: String,
     from: Option<String>,
     include_totals: Option<bool>,
@@ -4209,7 +5059,7 @@ pub struct UsersRefreshTokenListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersRefreshTokenListRequest);
-impl<'a> UsersRefreshTokenListRequest<'a> {
+impl<'a, C: crate::Mode> UsersRefreshTokenListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -4228,21 +5078,42 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListRefreshTokensPaginatedResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListRefreshTokensPaginatedResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListRefreshTokensPaginatedResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -4250,7 +5121,7 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -4272,10 +5143,68 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
         crate::runtime::send_json("users.refresh_token.list", client, options, build)
     }
 }
-impl<'a> UsersRefreshTokenListRequest<'a> {
+impl<'a, C: crate::Mode> UsersRefreshTokenListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.refresh_token.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListRefreshTokensPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.tokens.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::RefreshTokenResponseContent> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<'a, crate::types::RefreshTokenResponseContent> {
         #[allow(dead_code)]
@@ -4311,66 +5240,27 @@ impl<'a> UsersRefreshTokenListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.refresh_token.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListRefreshTokensPaginatedResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::RefreshTokenResponseContent>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.tokens.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::RefreshTokenResponseContent> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.users().risk_assessments()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersRiskAssessments<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersRiskAssessments<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersRiskAssessments<'a> {
+crate::mode::accessor!(UsersRiskAssessments);
+impl<'a, C: crate::Mode> UsersRiskAssessments<'a, C> {
     /** `POST /users/{id}/risk-assessments/clear`
 
  Scopes: `update:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/post-clear-assessors)*/
-    pub fn clear(&self, id: impl Into<String>) -> UsersRiskAssessmentsClearRequest<'a> {
+    pub fn clear(
+        &self,
+        id: impl Into<String>,
+    ) -> UsersRiskAssessmentsClearRequest<'a, C> {
         UsersRiskAssessmentsClearRequest {
             client: self.client,
             id: id.into(),
@@ -4381,15 +5271,15 @@ impl<'a> UsersRiskAssessments<'a> {
 }
 /// Request builder for `users.risk_assessments.clear` (`POST /users/{id}/risk-assessments/clear`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersRiskAssessmentsClearRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersRiskAssessmentsClearRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::ClearAssessorsRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersRiskAssessmentsClearRequest);
-impl<'a> UsersRiskAssessmentsClearRequest<'a> {
+impl<'a, C: crate::Mode> UsersRiskAssessmentsClearRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -4399,21 +5289,37 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.risk_assessments.clear", "id", &self.id)?;
@@ -4435,17 +5341,17 @@ impl<'a> UsersRiskAssessmentsClearRequest<'a> {
     }
 }
 /// Operations reached by `client.users().roles()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersRoles<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersRoles<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersRoles<'a> {
+crate::mode::accessor!(UsersRoles);
+impl<'a, C: crate::Mode> UsersRoles<'a, C> {
     /** `POST /users/{id}/roles`
 
  Scopes: `create:role_members`, `update:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/post-user-roles)*/
-    pub fn assign(&self, id: impl Into<String>) -> UsersRolesAssignRequest<'a> {
+    pub fn assign(&self, id: impl Into<String>) -> UsersRolesAssignRequest<'a, C> {
         UsersRolesAssignRequest {
             client: self.client,
             id: id.into(),
@@ -4458,7 +5364,7 @@ impl<'a> UsersRoles<'a> {
  Scopes: `delete:role_members`, `update:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/delete-user-roles)*/
-    pub fn delete(&self, id: impl Into<String>) -> UsersRolesDeleteRequest<'a> {
+    pub fn delete(&self, id: impl Into<String>) -> UsersRolesDeleteRequest<'a, C> {
         UsersRolesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -4471,7 +5377,7 @@ impl<'a> UsersRoles<'a> {
  Scopes: `read:role_members`, `read:roles`, `read:users`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-user-roles)*/
-    pub fn list(&self, id: impl Into<String>) -> UsersRolesListRequest<'a> {
+    pub fn list(&self, id: impl Into<String>) -> UsersRolesListRequest<'a, C> {
         UsersRolesListRequest {
             client: self.client,
             id: id.into(),
@@ -4484,15 +5390,15 @@ impl<'a> UsersRoles<'a> {
 }
 /// Request builder for `users.roles.assign` (`POST /users/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersRolesAssignRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersRolesAssignRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersRolesAssignRequest);
-impl<'a> UsersRolesAssignRequest<'a> {
+impl<'a, C: crate::Mode> UsersRolesAssignRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -4502,21 +5408,37 @@ impl<'a> UsersRolesAssignRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.roles.assign", "id", &self.id)?;
@@ -4534,15 +5456,15 @@ impl<'a> UsersRolesAssignRequest<'a> {
 }
 /// Request builder for `users.roles.delete` (`DELETE /users/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersRolesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersRolesDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::AssignUserRolesRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersRolesDeleteRequest);
-impl<'a> UsersRolesDeleteRequest<'a> {
+impl<'a, C: crate::Mode> UsersRolesDeleteRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -4552,21 +5474,37 @@ impl<'a> UsersRolesDeleteRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.roles.delete", "id", &self.id)?;
@@ -4584,9 +5522,9 @@ impl<'a> UsersRolesDeleteRequest<'a> {
 }
 /// Request builder for `users.roles.list` (`GET /users/{id}/roles`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersRolesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersRolesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     include_totals: Option<bool>,
     page: Option<i64>,
@@ -4594,7 +5532,7 @@ pub struct UsersRolesListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersRolesListRequest);
-impl<'a> UsersRolesListRequest<'a> {
+impl<'a, C: crate::Mode> UsersRolesListRequest<'a, C> {
     /// Sets the `include_totals` query parameter.
     #[inline]
     pub fn include_totals(mut self, value: bool) -> Self {
@@ -4613,18 +5551,37 @@ impl<'a> UsersRolesListRequest<'a> {
         self.per_page = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::ListUserRolesResponseContent, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::types::ListUserRolesResponseContent, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::ListUserRolesResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -4632,7 +5589,7 @@ impl<'a> UsersRolesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.roles.list", "id", &self.id)?;
@@ -4650,10 +5607,69 @@ impl<'a> UsersRolesListRequest<'a> {
         crate::runtime::send_json("users.roles.list", client, options, build)
     }
 }
-impl<'a> UsersRolesListRequest<'a> {
+impl<'a, C: crate::Mode> UsersRolesListRequest<'a, C> {
     /// Every page from the one set with `.page(..)` (default the first), `.per_page(..)` items each (default 50); stops after the last page.
     #[inline]
-    pub fn pages(self) -> crate::pagination::Pages<'a, crate::types::Role> {
+    pub fn pages(self) -> C::Stream<'a, crate::pagination::Page<crate::types::Role>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.roles.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserRolesResponseContent,
+        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
+            match answer {
+                crate::types::ListUserRolesResponseContent::Array(value) => {
+                    Ok(crate::pagination::Page::new(value, None, None))
+                }
+                crate::types::ListUserRolesResponseContent::ListUserRolesOffsetPaginatedResponseContent(
+                    value,
+                ) => {
+                    Ok(
+                        crate::pagination::Page::new(
+                            value.roles.unwrap_or_default(),
+                            value.total.map(|t| t as u64),
+                            None,
+                        ),
+                    )
+                }
+                crate::types::ListUserRolesResponseContent::Other(value) => {
+                    Err(crate::Error::UnexpectedAnswer {
+                        operation: OPERATION,
+                        body: value,
+                    })
+                }
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::Role> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::Role> {
         #[allow(dead_code)]
         const OPERATION: &str = "users.roles.list";
         #[inline]
@@ -4691,76 +5707,35 @@ impl<'a> UsersRolesListRequest<'a> {
             per_page,
             |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = request
-                        .page(page as _)
-                        .per_page(per_page as _)
-                        .include_totals(true)
-                        .send()
+                    let answer = crate::runtime::body(
+                            request
+                                .page(page as _)
+                                .per_page(per_page as _)
+                                .include_totals(true)
+                                .answer(),
+                        )
                         .await?;
                     extract(answer)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::pagination::Page<crate::types::Role>, crate::Error>,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.roles.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserRolesResponseContent,
-        ) -> Result<crate::pagination::Page<crate::types::Role>, crate::Error> {
-            match answer {
-                crate::types::ListUserRolesResponseContent::Array(value) => {
-                    Ok(crate::pagination::Page::new(value, None, None))
-                }
-                crate::types::ListUserRolesResponseContent::ListUserRolesOffsetPaginatedResponseContent(
-                    value,
-                ) => {
-                    Ok(
-                        crate::pagination::Page::new(
-                            value.roles.unwrap_or_default(),
-                            value.total.map(|t| t as u64),
-                            None,
-                        ),
-                    )
-                }
-                crate::types::ListUserRolesResponseContent::Other(value) => {
-                    Err(crate::Error::UnexpectedAnswer {
-                        operation: OPERATION,
-                        body: value,
-                    })
-                }
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(self) -> crate::pagination::Items<'a, crate::types::Role> {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Operations reached by `client.users().sessions()`.
-#[derive(Clone, Copy, Debug)]
-pub struct UsersSessions<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct UsersSessions<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> UsersSessions<'a> {
+crate::mode::accessor!(UsersSessions);
+impl<'a, C: crate::Mode> UsersSessions<'a, C> {
     /** `DELETE /users/{user_id}/sessions`
 
  Scopes: `delete:sessions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/delete-sessions-for-user)*/
-    pub fn delete(&self, user_id: impl Into<String>) -> UsersSessionsDeleteRequest<'a> {
+    pub fn delete(
+        &self,
+        user_id: impl Into<String>,
+    ) -> UsersSessionsDeleteRequest<'a, C> {
         UsersSessionsDeleteRequest {
             client: self.client,
             user_id: user_id.into(),
@@ -4772,7 +5747,7 @@ impl<'a> UsersSessions<'a> {
  Scopes: `read:sessions`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/users/get-sessions-for-user)*/
-    pub fn list(&self, user_id: impl Into<String>) -> UsersSessionsListRequest<'a> {
+    pub fn list(&self, user_id: impl Into<String>) -> UsersSessionsListRequest<'a, C> {
         UsersSessionsListRequest {
             client: self.client,
             user_id: user_id.into(),
@@ -4785,31 +5760,47 @@ impl<'a> UsersSessions<'a> {
 }
 /// Request builder for `users.sessions.delete` (`DELETE /users/{user_id}/sessions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersSessionsDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersSessionsDeleteRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     user_id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersSessionsDeleteRequest);
-impl<'a> UsersSessionsDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> UsersSessionsDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<::serde_json::Value, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<::serde_json::Value, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -4824,9 +5815,9 @@ impl<'a> UsersSessionsDeleteRequest<'a> {
 }
 /// Request builder for `users.sessions.list` (`GET /users/{user_id}/sessions`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct UsersSessionsListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct UsersSessionsListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     user_id: String,
     from: Option<String>,
     include_totals: Option<bool>,
@@ -4834,7 +5825,7 @@ pub struct UsersSessionsListRequest<'a> {
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(UsersSessionsListRequest);
-impl<'a> UsersSessionsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersSessionsListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -4853,21 +5844,42 @@ impl<'a> UsersSessionsListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListUserSessionsPaginatedResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListUserSessionsPaginatedResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListUserSessionsPaginatedResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -4875,7 +5887,7 @@ impl<'a> UsersSessionsListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value("users.sessions.list", "user_id", &self.user_id)?;
@@ -4893,12 +5905,65 @@ impl<'a> UsersSessionsListRequest<'a> {
         crate::runtime::send_json("users.sessions.list", client, options, build)
     }
 }
-impl<'a> UsersSessionsListRequest<'a> {
+impl<'a, C: crate::Mode> UsersSessionsListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
         self,
-    ) -> crate::pagination::Pages<'a, crate::types::SessionResponseContent> {
+    ) -> C::Stream<'a, crate::pagination::Page<crate::types::SessionResponseContent>> {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<crate::types::SessionResponseContent>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "users.sessions.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListUserSessionsPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::SessionResponseContent>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.sessions.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(self) -> C::Stream<'a, crate::types::SessionResponseContent> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(self) -> crate::pagination::Pages<'a, crate::types::SessionResponseContent> {
         #[allow(dead_code)]
         const OPERATION: &str = "users.sessions.list";
         #[inline]
@@ -4932,51 +5997,9 @@ impl<'a> UsersSessionsListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
-    }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::SessionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "users.sessions.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListUserSessionsPaginatedResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::SessionResponseContent>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.sessions.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<'a, crate::types::SessionResponseContent> {
-        crate::pagination::items(self.pages())
     }
 }

@@ -9,44 +9,57 @@ impl crate::Client {
         }
     }
 }
-/// Operations reached by `client.verifiable_credentials()`.
-#[derive(Clone, Copy, Debug)]
-pub struct VerifiableCredentials<'a> {
-    pub(crate) client: &'a crate::Client,
+#[cfg(feature = "blocking")]
+impl crate::blocking::Client {
+    /// The `verifiable_credentials` resource.
+    pub fn verifiable_credentials(
+        &self,
+    ) -> VerifiableCredentials<'_, crate::blocking::Client> {
+        VerifiableCredentials {
+            client: self,
+        }
+    }
 }
-impl<'a> VerifiableCredentials<'a> {
+/// Operations reached by `client.verifiable_credentials()`.
+pub struct VerifiableCredentials<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
+}
+crate::mode::accessor!(VerifiableCredentials);
+impl<'a, C: crate::Mode> VerifiableCredentials<'a, C> {
     /// The `verification` sub-resource.
-    pub fn verification(&self) -> VerifiableCredentialsVerification<'a> {
+    pub fn verification(&self) -> VerifiableCredentialsVerification<'a, C> {
         VerifiableCredentialsVerification {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.verifiable_credentials().verification()`.
-#[derive(Clone, Copy, Debug)]
-pub struct VerifiableCredentialsVerification<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct VerifiableCredentialsVerification<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> VerifiableCredentialsVerification<'a> {
+crate::mode::accessor!(VerifiableCredentialsVerification);
+impl<'a, C: crate::Mode> VerifiableCredentialsVerification<'a, C> {
     /// The `templates` sub-resource.
-    pub fn templates(&self) -> VerifiableCredentialsVerificationTemplates<'a> {
+    pub fn templates(&self) -> VerifiableCredentialsVerificationTemplates<'a, C> {
         VerifiableCredentialsVerificationTemplates {
             client: self.client,
         }
     }
 }
 /// Operations reached by `client.verifiable_credentials().verification().templates()`.
-#[derive(Clone, Copy, Debug)]
-pub struct VerifiableCredentialsVerificationTemplates<'a> {
-    pub(crate) client: &'a crate::Client,
+pub struct VerifiableCredentialsVerificationTemplates<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
 }
-impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
+crate::mode::accessor!(VerifiableCredentialsVerificationTemplates);
+impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplates<'a, C> {
     /** `POST /verifiable-credentials/verification/templates`
 
  Scopes: `create:vdcs_templates`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/verifiable-credentials/post-vc-templates)*/
-    pub fn create(&self) -> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
+    pub fn create(
+        &self,
+    ) -> VerifiableCredentialsVerificationTemplatesCreateRequest<'a, C> {
         VerifiableCredentialsVerificationTemplatesCreateRequest {
             client: self.client,
             body: None,
@@ -61,7 +74,7 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
     pub fn delete(
         &self,
         id: impl Into<String>,
-    ) -> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
+    ) -> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a, C> {
         VerifiableCredentialsVerificationTemplatesDeleteRequest {
             client: self.client,
             id: id.into(),
@@ -76,7 +89,7 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
     pub fn get(
         &self,
         id: impl Into<String>,
-    ) -> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
+    ) -> VerifiableCredentialsVerificationTemplatesGetRequest<'a, C> {
         VerifiableCredentialsVerificationTemplatesGetRequest {
             client: self.client,
             id: id.into(),
@@ -88,7 +101,7 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
  Scopes: `read:vdcs_templates`. Lifecycle: GA.
 
  [Auth0 reference](https://auth0.com/docs/api/management/v2/verifiable-credentials/get-vc-templates)*/
-    pub fn list(&self) -> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
+    pub fn list(&self) -> VerifiableCredentialsVerificationTemplatesListRequest<'a, C> {
         VerifiableCredentialsVerificationTemplatesListRequest {
             client: self.client,
             from: None,
@@ -104,7 +117,7 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
     pub fn update(
         &self,
         id: impl Into<String>,
-    ) -> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
+    ) -> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a, C> {
         VerifiableCredentialsVerificationTemplatesUpdateRequest {
             client: self.client,
             id: id.into(),
@@ -115,16 +128,19 @@ impl<'a> VerifiableCredentialsVerificationTemplates<'a> {
 }
 /// Request builder for `verifiable_credentials.verification.templates.create` (`POST /verifiable-credentials/verification/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct VerifiableCredentialsVerificationTemplatesCreateRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     body: Option<crate::types::CreateVerifiableCredentialTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(
     VerifiableCredentialsVerificationTemplatesCreateRequest
 );
-impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
+impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesCreateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -134,18 +150,40 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::VerifiableCredentialTemplateResponse,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::VerifiableCredentialTemplateResponse>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -153,7 +191,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             let body = self
@@ -175,31 +213,50 @@ impl<'a> VerifiableCredentialsVerificationTemplatesCreateRequest<'a> {
 }
 /// Request builder for `verifiable_credentials.verification.templates.delete` (`DELETE /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct VerifiableCredentialsVerificationTemplatesDeleteRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(
     VerifiableCredentialsVerificationTemplatesDeleteRequest
 );
-impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<crate::ApiResponse<()>, crate::Error>,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<crate::ApiResponse<()>, crate::Error>,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -219,26 +276,48 @@ impl<'a> VerifiableCredentialsVerificationTemplatesDeleteRequest<'a> {
 }
 /// Request builder for `verifiable_credentials.verification.templates.get` (`GET /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct VerifiableCredentialsVerificationTemplatesGetRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     id: String,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(VerifiableCredentialsVerificationTemplatesGetRequest);
-impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
-    /// Sends the request and decodes the answer.
+impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesGetRequest<'a, C> {
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::VerifiableCredentialTemplateResponse,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::VerifiableCredentialTemplateResponse>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -246,7 +325,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
@@ -266,15 +345,15 @@ impl<'a> VerifiableCredentialsVerificationTemplatesGetRequest<'a> {
 }
 /// Request builder for `verifiable_credentials.verification.templates.list` (`GET /verifiable-credentials/verification/templates`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct VerifiableCredentialsVerificationTemplatesListRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct VerifiableCredentialsVerificationTemplatesListRequest<'a, C = crate::Client> {
+    pub(crate) client: &'a C,
     from: Option<String>,
     take: Option<i64>,
     options: crate::runtime::RequestOptions,
 }
 crate::runtime::request_options!(VerifiableCredentialsVerificationTemplatesListRequest);
-impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
+impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesListRequest<'a, C> {
     /// Sets the `from` query parameter.
     #[inline]
     pub fn from(mut self, value: impl Into<String>) -> Self {
@@ -287,21 +366,42 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         self.take = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<
+                    crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -311,7 +411,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             Ok(client.raw().get_vc_templates(self.from.as_deref(), self.take))
@@ -324,10 +424,72 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
         )
     }
 }
-impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
+impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesListRequest<'a, C> {
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
     #[inline]
     pub fn pages(
+        self,
+    ) -> C::Stream<
+        'a,
+        crate::pagination::Page<crate::types::VerifiableCredentialTemplateResponse>,
+    > {
+        let mode = self.client;
+        crate::Mode::stream(mode, self.walk())
+    }
+    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
+    /// shape the answer took (a bare list or a page object), the total when the answer
+    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
+    /// and the next checkpoint.
+    #[inline]
+    pub fn send_page(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::pagination::Page<
+                    crate::types::VerifiableCredentialTemplateResponse,
+                >,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        #[allow(dead_code)]
+        const OPERATION: &str = "verifiable_credentials.verification.templates.list";
+        #[inline]
+        fn extract(
+            answer: crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
+        ) -> Result<
+            crate::pagination::Page<crate::types::VerifiableCredentialTemplateResponse>,
+            crate::Error,
+        > {
+            {
+                let value = answer;
+                Ok(
+                    crate::pagination::Page::new(
+                        value.templates.unwrap_or_default(),
+                        None,
+                        value.next,
+                    ),
+                )
+            }
+        }
+        let mode = self.client;
+        crate::Mode::run(
+            mode,
+            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+        )
+    }
+    /// Every item of every page (see [`pages`](Self::pages)).
+    #[inline]
+    pub fn items(
+        self,
+    ) -> C::Stream<'a, crate::types::VerifiableCredentialTemplateResponse> {
+        let mode = self.client;
+        crate::Mode::stream(mode, crate::pagination::items(self.walk()))
+    }
+    /// The walk, as a stream whatever the client.
+    #[inline]
+    fn walk(
         self,
     ) -> crate::pagination::Pages<
         'a,
@@ -366,62 +528,20 @@ impl<'a> VerifiableCredentialsVerificationTemplatesListRequest<'a> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(request.send().await?)
+                    extract(crate::runtime::body(request.answer()).await?)
                 })
             },
         )
     }
-    /// Sends the request and gives the answer as one page: its items as a `Vec` whatever
-    /// shape the answer took (a bare list or a page object), the total when the answer
-    /// carries it (ask for it with `.include_totals(true)` where the operation offers it),
-    /// and the next checkpoint.
-    #[inline]
-    pub fn send_page(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::pagination::Page<crate::types::VerifiableCredentialTemplateResponse>,
-            crate::Error,
-        >,
-    > + Send + 'a {
-        #[allow(dead_code)]
-        const OPERATION: &str = "verifiable_credentials.verification.templates.list";
-        #[inline]
-        fn extract(
-            answer: crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
-        ) -> Result<
-            crate::pagination::Page<crate::types::VerifiableCredentialTemplateResponse>,
-            crate::Error,
-        > {
-            {
-                let value = answer;
-                Ok(
-                    crate::pagination::Page::new(
-                        value.templates.unwrap_or_default(),
-                        None,
-                        value.next,
-                    ),
-                )
-            }
-        }
-        crate::pagination::page(self.send(), extract)
-    }
-    /// Every item of every page (see [`pages`](Self::pages)).
-    #[inline]
-    pub fn items(
-        self,
-    ) -> crate::pagination::Items<
-        'a,
-        crate::types::VerifiableCredentialTemplateResponse,
-    > {
-        crate::pagination::items(self.pages())
-    }
 }
 /// Request builder for `verifiable_credentials.verification.templates.update` (`PATCH /verifiable-credentials/verification/templates/{id}`); finish with [`send`](Self::send).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until `.send().await`"]
-pub struct VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
-    pub(crate) client: &'a crate::Client,
+#[must_use = "a request does nothing until it is sent"]
+pub struct VerifiableCredentialsVerificationTemplatesUpdateRequest<
+    'a,
+    C = crate::Client,
+> {
+    pub(crate) client: &'a C,
     id: String,
     body: Option<crate::types::UpdateVerifiableCredentialTemplateRequestContent>,
     options: crate::runtime::RequestOptions,
@@ -429,7 +549,7 @@ pub struct VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
 crate::runtime::request_options!(
     VerifiableCredentialsVerificationTemplatesUpdateRequest
 );
-impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
+impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a, C> {
     /// Sets the request body.
     #[inline]
     pub fn body(
@@ -439,18 +559,40 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
         self.body = Some(value.into());
         self
     }
-    /// Sends the request and decodes the answer.
+    /// Sends the request and decodes the answer: a future to `.await` from a
+    /// [`Client`](crate::Client), the answer itself from a `blocking::Client`.
     #[inline]
     pub fn send(
         self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::types::VerifiableCredentialTemplateResponse, crate::Error>,
-    > + Send + 'a {
-        crate::runtime::body(self.send_with_response())
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::types::VerifiableCredentialTemplateResponse,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, crate::runtime::body(self.answer()))
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
     pub fn send_with_response(
+        self,
+    ) -> C::Output<
+        impl ::std::future::Future<
+            Output = Result<
+                crate::ApiResponse<crate::types::VerifiableCredentialTemplateResponse>,
+                crate::Error,
+            >,
+        > + Send + 'a,
+    > {
+        let mode = self.client;
+        crate::Mode::run(mode, self.answer())
+    }
+    /// The call, as a future whatever the client.
+    #[inline]
+    fn answer(
         mut self,
     ) -> impl ::std::future::Future<
         Output = Result<
@@ -458,7 +600,7 @@ impl<'a> VerifiableCredentialsVerificationTemplatesUpdateRequest<'a> {
             crate::Error,
         >,
     > + Send + 'a {
-        let client = self.client;
+        let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> crate::runtime::Built {
             crate::runtime::path_value(
