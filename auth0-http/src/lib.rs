@@ -15,6 +15,8 @@
 //! - [`base_url`]: one reading of tenant domains; [`check_segment`] / [`encode_segment`]:
 //!   the path-value guard;
 //! - [`read_body`] with a cap, [`read_prefix`] for error bodies;
+//! - [`Redis`] (feature `redis`): the connection the fleet stores share (DPoP replays,
+//!   web sessions, logout records, client-credentials tokens), every operation bounded;
 //! - the shared parts of the errors: [`ApiError`], [`Body`] (redacted `Debug`),
 //!   [`DecodeError`] (quotes no value), [`printable`] (no log-line injection).
 //!
@@ -39,6 +41,8 @@ mod clock;
 mod deadline;
 mod error;
 mod json_path;
+#[cfg(feature = "redis")]
+mod redis_conn;
 mod retry;
 mod secret;
 mod secret_names;
@@ -52,6 +56,8 @@ pub use body::{BodyError, DEFAULT_BODY_LIMIT, ERROR_BODY_PREFIX, read_body, read
 pub use clock::{Clock, ManualClock, Sleep, SystemClock, system_clock};
 pub use deadline::{Elapsed, TICK as DEADLINE_TICK, Watchdog};
 pub use error::{ApiError, Body, DecodeError, decode_json, mark_sensitive, printable, redact};
+#[cfg(feature = "redis")]
+pub use redis_conn::{DEFAULT_REDIS_TIMEOUT, Redis, RedisBuilder, RedisError, redis_millis};
 pub use retry::{RateLimit, Repeat, RetryPolicy, rate_limit_reset, server_wait};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, IdToken, MfaToken, OneTimeCode,
