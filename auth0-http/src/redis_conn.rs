@@ -136,6 +136,11 @@ impl Redis {
         Redis::builder(url).build()
     }
 
+    /// Where it connects (`127.0.0.1:6379`), without credentials.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
     /// The prefix of every key.
     pub fn prefix(&self) -> &str {
         &self.prefix

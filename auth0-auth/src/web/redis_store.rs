@@ -9,7 +9,7 @@ use auth0_http::{Redis, RedisError, redis_millis};
 use redis::Script;
 
 use super::data::{SessionData, unix};
-use super::store::{LogoutRecord, Logout, SessionStore, StoreError, StoreFuture};
+use super::store::{Logout, LogoutRecord, SessionStore, StoreError, StoreFuture};
 
 /// The longest expiry written: ten years (what [`redis_millis`] turns longer times into).
 const LONGEST_MS: u64 = 10 * 366 * 24 * 3600 * 1000;
@@ -151,7 +151,9 @@ impl RedisSessionStore {
             .redis
             .query(redis::cmd("SMEMBERS").arg(&index))
             .await
-            .map_err(store_error("the sessions to end could not be read from Redis"))?;
+            .map_err(store_error(
+                "the sessions to end could not be read from Redis",
+            ))?;
         if ids.is_empty() {
             return Ok(());
         }
@@ -160,7 +162,9 @@ impl RedisSessionStore {
             .redis
             .query(redis::cmd("MGET").arg(&keys))
             .await
-            .map_err(store_error("the sessions to end could not be read from Redis"))?;
+            .map_err(store_error(
+                "the sessions to end could not be read from Redis",
+            ))?;
         for (id, bytes) in ids.iter().zip(sessions) {
             let ended = match bytes.as_deref().map(SessionData::from_bytes) {
                 Some(Ok(session)) => logout.ends(&session),
@@ -255,7 +259,9 @@ impl SessionStore for RedisSessionStore {
                         .arg(redis_millis(hold).unwrap_or(1)),
                 )
                 .await
-                .map_err(store_error("the session's refresh lock could not be taken in Redis"))?;
+                .map_err(store_error(
+                    "the session's refresh lock could not be taken in Redis",
+                ))?;
             Ok(taken.is_some())
         })
     }
@@ -270,7 +276,9 @@ impl SessionStore for RedisSessionStore {
                 .run::<i64>(&invocation)
                 .await
                 .map(drop)
-                .map_err(store_error("the session's refresh lock could not be released in Redis"))
+                .map_err(store_error(
+                    "the session's refresh lock could not be released in Redis",
+                ))
         })
     }
 }
@@ -333,11 +341,9 @@ impl LogoutRecord for RedisLogoutRecord {
             if let Some(sid) = session.sid() {
                 command.arg(self.redis.key("logout-sid", sid));
             }
-            let found: Vec<Option<u64>> = self
-                .redis
-                .query(&command)
-                .await
-                .map_err(store_error("the logout record could not be read from Redis"))?;
+            let found: Vec<Option<u64>> = self.redis.query(&command).await.map_err(store_error(
+                "the logout record could not be read from Redis",
+            ))?;
             Ok(found
                 .into_iter()
                 .flatten()

@@ -1,7 +1,6 @@
 //! The DPoP replay cache in Redis (feature `redis`), against a real `redis-server` started by
 //! each test (`server.rs`): instances of an API, each with its own connection, share it.
 
-#[allow(dead_code)] // The tests sign with a few of its keys only.
 #[path = "../it/common.rs"]
 mod common;
 mod server;
@@ -139,12 +138,20 @@ async fn a_proof_accepted_by_one_instance_is_refused_by_another() {
     let b = instance(&redis.url(), Duration::from_secs(1)).await;
     let client = Client::new();
     let proof = client.proof();
-    assert_eq!(call(&a, &client, &proof).await.0, 200, "the first use, at A");
+    assert_eq!(
+        call(&a, &client, &proof).await.0,
+        200,
+        "the first use, at A"
+    );
     let (status, challenge) = call(&b, &client, &proof).await;
     assert_eq!(status, 401, "the same proof at B");
     assert!(challenge.contains("invalid_dpop_proof"), "{challenge}");
     assert_eq!(call(&a, &client, &proof).await.0, 401, "and again at A");
-    assert_eq!(call(&b, &client, &client.proof()).await.0, 200, "a new proof at B");
+    assert_eq!(
+        call(&b, &client, &client.proof()).await.0,
+        200,
+        "a new proof at B"
+    );
 }
 
 #[tokio::test]
@@ -165,7 +172,10 @@ async fn instances_racing_for_one_proof_accept_it_once() {
             racing.spawn(async move { cache.first_use(&key, until).await });
         }
         let firsts = racing.join_all().await.into_iter().filter(|f| *f).count();
-        assert_eq!(firsts, 1, "round {round}: exactly one instance accepts the proof");
+        assert_eq!(
+            firsts, 1,
+            "round {round}: exactly one instance accepts the proof"
+        );
     }
 }
 
@@ -177,7 +187,10 @@ async fn a_proof_is_remembered_until_its_window_ends() {
     let cache = RedisReplayCache::new(Redis::new(&redis.url()).unwrap());
     let until = SystemTime::now() + Duration::from_millis(1200);
     assert!(cache.try_first_use("k:1", until).await.unwrap());
-    assert!(!cache.try_first_use("k:1", until).await.unwrap(), "a replay");
+    assert!(
+        !cache.try_first_use("k:1", until).await.unwrap(),
+        "a replay"
+    );
     // The key expires with the window, measured here, not on Redis's clock.
     let plain = Redis::new(&redis.url()).unwrap();
     let left: i64 = plain
@@ -194,7 +207,10 @@ async fn a_proof_is_remembered_until_its_window_ends() {
     // Windows beyond ten years: kept without expiry.
     assert!(
         cache
-            .try_first_use("k:2", SystemTime::now() + Duration::from_secs(400 * 24 * 3600 * 30))
+            .try_first_use(
+                "k:2",
+                SystemTime::now() + Duration::from_secs(400 * 24 * 3600 * 30)
+            )
             .await
             .unwrap()
     );
@@ -214,7 +230,12 @@ async fn with_redis_down_proofs_are_refused_within_the_timeout_and_accepted_when
     };
     let timeout = Duration::from_millis(500);
     let api = instance(&redis.url(), timeout).await;
-    let cache = RedisReplayCache::new(Redis::builder(redis.url()).timeout(timeout).build().unwrap());
+    let cache = RedisReplayCache::new(
+        Redis::builder(redis.url())
+            .timeout(timeout)
+            .build()
+            .unwrap(),
+    );
     let client = Client::new();
     assert_eq!(call(&api, &client, &client.proof()).await.0, 200);
     assert!(cache.try_first_use("before", far()).await.unwrap());
@@ -231,7 +252,9 @@ async fn with_redis_down_proofs_are_refused_within_the_timeout_and_accepted_when
         assert!(took < timeout * 3, "attempt {attempt}: {took:?}");
         let started = Instant::now();
         assert!(
-            !cache.first_use(&format!("down-trait-{attempt}"), far()).await,
+            !cache
+                .first_use(&format!("down-trait-{attempt}"), far())
+                .await,
             "fails closed"
         );
         assert!(started.elapsed() < timeout * 3);
@@ -250,7 +273,11 @@ async fn with_redis_down_proofs_are_refused_within_the_timeout_and_accepted_when
     let mut round = 0;
     loop {
         round += 1;
-        if cache.try_first_use(&format!("back-{round}"), far()).await.is_ok() {
+        if cache
+            .try_first_use(&format!("back-{round}"), far())
+            .await
+            .is_ok()
+        {
             break;
         }
         assert!(Instant::now() < deadline, "the cache did not reconnect");
@@ -266,7 +293,11 @@ async fn with_redis_down_proofs_are_refused_within_the_timeout_and_accepted_when
     }
     let proof = client.proof();
     assert_eq!(call(&api, &client, &proof).await.0, 200);
-    assert_eq!(call(&api, &client, &proof).await.0, 401, "replays refused again");
+    assert_eq!(
+        call(&api, &client, &proof).await.0,
+        401,
+        "replays refused again"
+    );
 }
 
 fn far() -> SystemTime {
