@@ -523,3 +523,121 @@ async fn with_redis_down_requests_fail_within_the_timeout_and_work_again_when_it
         );
     }
 }
+
+/// The example's binary (`target/<profile>/examples/web_app`, built by `cargo test`), or
+/// `None` after saying why the test is skipped.
+fn example(test: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join("examples").join("web_app"))
+        .filter(|p| p.is_file());
+    if path.is_none() {
+        server::skip(
+            test,
+            "the example is not built (cargo test builds it; cargo test --test redis does not)",
+        );
+    }
+    path
+}
+
+/// The example, running; killed when dropped.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn two_processes_of_the_example_with_redis_url_share_sessions_and_logouts() {
+    use std::io::BufRead as _;
+
+    let test = "two_processes_of_the_example_with_redis_url_share_sessions_and_logouts";
+    let Some(redis) = RedisServer::start(test) else {
+        return;
+    };
+    let Some(binary) = example(test) else { return };
+    let ports: Vec<u16> = (0..2)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let front = format!("http://127.0.0.1:{}", ports[0]);
+    let standin = app::standin(
+        &front,
+        auth0_standin::CLIENT_ID,
+        auth0_standin::CLIENT_SECRET,
+        app::DEFAULT_AUDIENCE,
+        None,
+    )
+    .start()
+    .await
+    .unwrap();
+    let secret = auth0_auth::random_string();
+    let mut running = Vec::new();
+    for port in &ports {
+        let mut child = std::process::Command::new(&binary)
+            .env("AUTH0_DOMAIN", standin.url())
+            .env("AUTH0_CLIENT_ID", auth0_standin::CLIENT_ID)
+            .env("AUTH0_CLIENT_SECRET", auth0_standin::CLIENT_SECRET)
+            .env("AUTH0_SECRET", &secret)
+            .env("APP_BASE_URL", &front)
+            .env("AUTH0_AUDIENCE", app::DEFAULT_AUDIENCE)
+            .env("PORT", port.to_string())
+            .env("REDIS_URL", redis.url())
+            .env_remove("AUTH0_STANDIN_TOKEN_LIFETIME")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        running.push(Running(child));
+        let (lines_tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut next_line = || {
+            lines
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the example printed a line")
+        };
+        // Its first lines say where the sessions are kept, then where it listens.
+        let port_of_redis = redis
+            .url()
+            .trim_end_matches('/')
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            next_line(),
+            format!("sessions and back-channel logouts kept in Redis at 127.0.0.1:{port_of_redis}")
+        );
+        assert_eq!(next_line(), format!("listening on http://127.0.0.1:{port}"));
+    }
+    let cookie = log_in(&front, &standin.url()).await;
+    let second = format!("http://127.0.0.1:{}", ports[1]);
+    let (status, profile) = get(&second, "/profile", &cookie).await;
+    assert_eq!(status, 200, "the other process serves the session");
+    assert_eq!(profile["email"], app::USER_EMAIL);
+    // The tenant's back-channel logout reaches the first process; the second ends the session.
+    assert_eq!(standin.end_sessions(app::USER_EMAIL).await, 1);
+    assert_eq!(standin.backchannel_logouts()[0].outcome, Ok(200));
+    assert_eq!(get(&second, "/profile", &cookie).await.0, 401);
+    drop(running);
+}

@@ -19,6 +19,21 @@ fn required() -> bool {
     })
 }
 
+/// Skips the test (a loud line on stderr), or fails it when the Redis tests are required.
+pub fn skip(test: &str, why: &str) {
+    assert!(
+        !required(),
+        "{test}: {why}; AUTH0_REQUIRE_REDIS or CI is set, so the Redis tests must run \
+         (Debian: apt-get install -y redis-server)"
+    );
+    // Straight to the process's stderr: the harness keeps a passing test's output.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: {test}: {why} (Debian: apt-get install -y redis-server; set \
+         AUTH0_REQUIRE_REDIS=1 to make this a failure)"
+    );
+}
+
 /// A running `redis-server`.
 pub struct RedisServer {
     port: u16,
@@ -36,17 +51,7 @@ impl RedisServer {
             .status()
             .is_ok_and(|s| s.success());
         if !installed {
-            assert!(
-                !required(),
-                "{test}: redis-server is not on PATH; AUTH0_REQUIRE_REDIS or CI is set, so the \
-                 Redis tests must run (Debian: apt-get install -y redis-server)"
-            );
-            // Straight to the process's stderr: the harness keeps a passing test's output.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: {test}: redis-server is not on PATH (Debian: apt-get install -y \
-                 redis-server; set AUTH0_REQUIRE_REDIS=1 to make this a failure)"
-            );
+            skip(test, "redis-server is not on PATH");
             return None;
         }
         let port = TcpListener::bind("127.0.0.1:0")
