@@ -611,7 +611,7 @@ async fn two_processes_of_the_example_with_redis_url_share_sessions_and_logouts(
                 }
             }
         });
-        let mut next_line = || {
+        let next_line = || {
             lines
                 .recv_timeout(Duration::from_secs(30))
                 .expect("the example printed a line")
