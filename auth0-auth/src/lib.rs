@@ -81,6 +81,7 @@ mod legacy;
 mod mfa;
 mod passwordless;
 mod token;
+pub mod tokens;
 mod userinfo;
 #[cfg(feature = "web")]
 #[cfg_attr(docsrs, doc(cfg(feature = "web")))]
@@ -110,6 +111,7 @@ pub use token::{
     MfaRecoveryCodeRequest, PasswordRequest, PasswordlessOtpRequest, PasswordlessRealm,
     RefreshTokenRequest, RevokeRequest, TokenExchangeRequest, TokenResponse,
 };
+pub use tokens::{TokenCache, Tokens};
 pub use userinfo::{MetadataRequest, UserInfo, UserInfoRequest};
 
 /// The verification crate, re-exported so its types can be named without another dependency.
