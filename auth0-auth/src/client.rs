@@ -100,6 +100,12 @@ impl Client {
         &self.inner.auth
     }
 
+    /// The clock the client waits on, which also times the tokens of a
+    /// [`TokenCache`](crate::tokens::TokenCache).
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
     /// The URL of a path of the API, each segment percent-encoded
     /// ([`auth0_http::encode_segment`]: `sms|dev_1` is sent as `sms%7Cdev_1`).
     pub(crate) fn url(&self, segments: &[&str]) -> Url {

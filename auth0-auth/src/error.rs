@@ -129,6 +129,19 @@ pub enum Error {
         /// [`Error::tokens`]).
         tokens: Option<Box<crate::TokenResponse>>,
     },
+    /// A token request of a [`Tokens`](crate::tokens::Tokens) failed moments ago, and this
+    /// call did not ask again; this is its message. Concurrent callers share one token
+    /// request and its outcome (the caller that made it gets the failure itself), and after
+    /// a failure no token is asked for during a backoff.
+    #[error("{0} (a token request that failed moments ago)")]
+    TokenShared(String),
+    /// A [`TokenSource`](crate::tokens::TokenSource) of your own failed.
+    #[error("token source: {0}")]
+    TokenSource(#[source] BoxError),
+    /// The [`TokenStore`](crate::tokens::TokenStore) of a
+    /// [`TokenCache`](crate::tokens::TokenCache) that fails closed failed.
+    #[error("token store: {0}")]
+    TokenStore(#[source] crate::tokens::StoreError),
 }
 
 impl Error {

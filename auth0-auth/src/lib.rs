@@ -16,13 +16,20 @@
 //!
 //! | endpoint | methods |
 //! |---|---|
-//! | `/oauth/token` | [`client_credentials`](Client::client_credentials), [`password_grant`](Client::password_grant) (password-realm with `.realm`), [`authorization_code`](Client::authorization_code) (PKCE with `.pkce`), [`refresh_token`](Client::refresh_token), [`passwordless_otp`](Client::passwordless_otp), [`ciba_token`](Client::ciba_token), [`token_exchange`](Client::token_exchange), [`federated_connection_access_token`](Client::federated_connection_access_token) (Token Vault), [`mfa_otp`](Client::mfa_otp), [`mfa_oob`](Client::mfa_oob), [`mfa_recovery_code`](Client::mfa_recovery_code), [`device_code_token`](Client::device_code_token) |
+//! | `/oauth/token` | [`client_credentials`](Client::client_credentials), [`password_grant`](Client::password_grant) (password-realm with `.realm`), [`authorization_code`](Client::authorization_code) (PKCE with `.pkce`), [`refresh_token`](Client::refresh_token), [`passwordless_otp`](Client::passwordless_otp), [`ciba_token`](Client::ciba_token), [`token_exchange`](Client::token_exchange), [`on_behalf_of`](Client::on_behalf_of) (RFC 8693 with an incoming access token), [`federated_connection_access_token`](Client::federated_connection_access_token) (Token Vault), [`mfa_otp`](Client::mfa_otp), [`mfa_oob`](Client::mfa_oob), [`mfa_recovery_code`](Client::mfa_recovery_code), [`device_code_token`](Client::device_code_token) |
 //! | `/oauth/revoke`, `/oauth/par`, `/oauth/device/code`, `/bc-authorize` | [`revoke_refresh_token`](Client::revoke_refresh_token), [`pushed_authorization_request`](Client::pushed_authorization_request), [`device_authorization`](Client::device_authorization), [`backchannel_authorize`](Client::backchannel_authorize) |
 //! | `/mfa/…` | [`mfa_challenge`](Client::mfa_challenge), [`mfa_associate`](Client::mfa_associate), [`mfa_authenticators`](Client::mfa_authenticators), [`delete_mfa_authenticator`](Client::delete_mfa_authenticator) |
 //! | `/dbconnections/…`, `/passwordless/start` | [`signup`](Client::signup), [`change_password`](Client::change_password), [`passwordless_email`](Client::passwordless_email), [`passwordless_sms`](Client::passwordless_sms) |
 //! | `/userinfo`, metadata | [`userinfo`](Client::userinfo), [`saml_metadata`](Client::saml_metadata), [`wsfed_metadata`](Client::wsfed_metadata) |
 //! | legacy | [`social_access_token`](Client::social_access_token) (`/oauth/access_token`), [`delegation`](Client::delegation) |
 //! | URLs (no request) | [`authorize_url`](Client::authorize_url), [`authorize_url_for_request_uri`](Client::authorize_url_for_request_uri), [`logout_url`](Client::logout_url), [`oidc_logout_url`](Client::oidc_logout_url) |
+//!
+//! # Tokens for calling APIs
+//!
+//! [`tokens::TokenCache`] keeps a client-credentials token per API and organization: renewed
+//! before it expires, one request shared by concurrent callers (and, with a
+//! [`tokens::TokenStore`], by the instances sharing the store), a backoff after failures;
+//! [`Tokens::authorize`] puts it on a `reqwest` request.
 //!
 //! # ID tokens
 //!
@@ -61,9 +68,9 @@
 //! - [`http::ClientAuthentication`]: client secret or private-key JWT, giving fresh
 //!   [`http::Credentials`] per request. A client that needs client-credentials tokens for
 //!   another audience (the Management API) builds a [`Client`] with
-//!   [`client_authentication`](ClientBuilder::client_authentication) and calls
-//!   [`client_credentials`](Client::client_credentials)`().audience(..)`;
-//!   [`TokenResponse::expires_at`] tells when to fetch the next one.
+//!   [`client_authentication`](ClientBuilder::client_authentication) and keeps its tokens in
+//!   a [`TokenCache`] (or calls [`client_credentials`](Client::client_credentials)`().audience(..)`
+//!   itself; [`TokenResponse::expires_at`] tells when to fetch the next one).
 //! - The secret types, and [`http::bearer`] / [`http::sensitive_header`].
 
 #![forbid(unsafe_code)]
@@ -81,6 +88,7 @@ mod legacy;
 mod mfa;
 mod passwordless;
 mod token;
+pub mod tokens;
 mod userinfo;
 #[cfg(feature = "web")]
 #[cfg_attr(docsrs, doc(cfg(feature = "web")))]
@@ -110,6 +118,7 @@ pub use token::{
     MfaRecoveryCodeRequest, PasswordRequest, PasswordlessOtpRequest, PasswordlessRealm,
     RefreshTokenRequest, RevokeRequest, TokenExchangeRequest, TokenResponse,
 };
+pub use tokens::{TokenCache, Tokens};
 pub use userinfo::{MetadataRequest, UserInfo, UserInfoRequest};
 
 /// The verification crate, re-exported so its types can be named without another dependency.

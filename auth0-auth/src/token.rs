@@ -18,6 +18,9 @@ use crate::{Error, Pkce};
 
 const TOKEN: &str = "oauth/token";
 
+/// RFC 8693's token type of an access token.
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
 /// The answer of a token grant.
 ///
 /// `Debug` redacts the tokens and shows only the names of unknown members.
@@ -406,7 +409,7 @@ token_request!(
 
 token_request!(
     /// A token exchange (RFC 8693), for example with a custom token exchange profile. Made by
-    /// [`Client::token_exchange`].
+    /// [`Client::token_exchange`] and [`Client::on_behalf_of`].
     TokenExchangeRequest
 );
 
@@ -463,10 +466,7 @@ impl FederatedSubject {
                 t.expose_secret(),
                 "urn:ietf:params:oauth:token-type:refresh_token",
             ),
-            FederatedSubject::AccessToken(t) => (
-                t.expose_secret(),
-                "urn:ietf:params:oauth:token-type:access_token",
-            ),
+            FederatedSubject::AccessToken(t) => (t.expose_secret(), ACCESS_TOKEN_TYPE),
         }
     }
 }
@@ -613,6 +613,21 @@ impl Client {
                 .with_secret("subject_token", token.expose_secret())
                 .with("subject_token_type", subject_token_type),
         }
+    }
+
+    /// The on-behalf-of exchange an API makes to call another API for the same user: a token
+    /// exchange (RFC 8693) of the access token the API received (`subject_token_type`
+    /// `urn:ietf:params:oauth:token-type:access_token`) for one for `audience`. Set
+    /// `.scope(..)` and `.organization(..)` on the request as needed; the client
+    /// authenticates as the calling API's application.
+    pub fn on_behalf_of(
+        &self,
+        access_token: impl Into<AccessToken>,
+        audience: impl Into<String>,
+    ) -> TokenExchangeRequest {
+        let token = access_token.into();
+        self.token_exchange(token.expose_secret(), ACCESS_TOKEN_TYPE)
+            .audience(audience)
     }
 
     /// Token Vault: an access token for `connection`'s external API, for the user `subject`

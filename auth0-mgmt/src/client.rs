@@ -9,7 +9,7 @@ use auth0_http::{AccessToken, ClientSecret, Clock, RetryPolicy, Telemetry};
 use crate::Error;
 use crate::generated::client::Client as Raw;
 use crate::runtime::{Inner, Shared};
-use crate::token::{ClientCredentials, StaticToken, TokenCache, TokenSource};
+use crate::token::{StaticToken, TokenCache, TokenSource};
 
 /// The Management API client: cheap to clone (clones share the connection pool and the token
 /// cache), `Send + Sync`.
@@ -268,7 +268,7 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("token client: {e}")))
         };
-        let (source, refreshable): (Arc<dyn TokenSource>, bool) = match self.credentials {
+        let tokens = match self.credentials {
             None => {
                 return Err(Error::Config(
                     "no credentials: call `.token(..)`, `.client_credentials(..)`, \
@@ -282,7 +282,11 @@ impl ClientBuilder {
                         "the token is not a valid header value".into(),
                     ));
                 }
-                (Arc::new(StaticToken(token)), false)
+                TokenCache::from_source(
+                    Arc::new(StaticToken(token)),
+                    false,
+                    Arc::clone(&self.clock),
+                )
             }
             Some(Credentials::ClientSecret { client_id, secret }) => {
                 let auth = auth_client(
@@ -290,7 +294,7 @@ impl ClientBuilder {
                         .client_id(client_id)
                         .client_secret(secret),
                 )?;
-                (Arc::new(ClientCredentials { auth, audience }), true)
+                TokenCache::client_credentials(auth, audience)
             }
             Some(Credentials::PrivateKeyJwt {
                 client_id,
@@ -302,9 +306,11 @@ impl ClientBuilder {
                         .client_id(client_id)
                         .client_assertion_signing_key(pem.expose_secret(), algorithm),
                 )?;
-                (Arc::new(ClientCredentials { auth, audience }), true)
+                TokenCache::client_credentials(auth, audience)
             }
-            Some(Credentials::Source(source)) => (source, true),
+            Some(Credentials::Source(source)) => {
+                TokenCache::from_source(source, true, Arc::clone(&self.clock))
+            }
         };
         let parsed = reqwest::Url::parse(&base)
             .map_err(|e| Error::Config(format!("the base URL {base:?}: {e}")))?;
@@ -312,7 +318,7 @@ impl ClientBuilder {
             shared: Arc::new(Shared {
                 endpoint_template: crate::runtime::endpoint_template(&parsed),
                 base: parsed,
-                tokens: TokenCache::new(source, refreshable, Arc::clone(&self.clock)),
+                tokens,
                 telemetry: self.telemetry.then(telemetry_value),
                 retry: self.retry,
                 timeout: self.timeout,

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::token::{Bearer, TokenCache};
+use auth0_auth::tokens::TokenId;
 
 /// State shared by the raw client and every clone of [`crate::Client`].
 #[derive(Clone)]
@@ -291,7 +292,7 @@ struct Attempts<'a> {
     /// after a 401.
     next: Option<Bearer>,
     /// The number of the token the last attempt carried.
-    sent_with: Option<u64>,
+    sent_with: Option<TokenId>,
 }
 
 impl auth0_http::Attempts for Attempts<'_> {
@@ -330,9 +331,11 @@ impl auth0_http::Attempts for Attempts<'_> {
                 None => None,
             },
         };
-        self.sent_with = token.as_ref().map(|t| t.id);
+        self.sent_with = token.as_ref().map(Bearer::id);
         if let Some(token) = token {
-            request.headers_mut().insert(AUTHORIZATION, token.value);
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, token.into_header_value());
         }
         Ok(request)
     }

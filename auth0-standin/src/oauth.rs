@@ -21,6 +21,8 @@ use crate::{CONNECTION, MANAGEMENT_SCOPES, Tenant, now};
 use crate::{Refused, tokens};
 
 const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 pub(crate) async fn discovery(State(t): State<Arc<Tenant>>) -> Json<Value> {
     let base = &t.base;
@@ -213,6 +215,7 @@ pub(crate) async fn token(
         PASSWORD_REALM => password_grant(&t, app, &params, None, jkt.as_deref()),
         "authorization_code" => tokens::authorization_code(&t, app, &params, jkt.as_deref()),
         "refresh_token" => tokens::refresh(&t, app, &params, jkt.as_deref()),
+        TOKEN_EXCHANGE => on_behalf_of(&t, app, &params, jkt.as_deref()),
         other => oauth_error(
             StatusCode::FORBIDDEN,
             "unsupported_grant_type",
@@ -343,6 +346,121 @@ fn client_credentials_grant(
         "scope": scope,
         "expires_in": t.lifetimes.access_token,
         "token_type": "Bearer",
+    });
+    bind(&mut claims, &mut answer, jkt);
+    match t.key.sign(&claims) {
+        Ok(token) => {
+            answer["access_token"] = json!(token);
+            Json(answer).into_response()
+        }
+        Err(e) => server_error(&e.to_string()),
+    }
+}
+
+/// The on-behalf-of token exchange (RFC 8693): an access token this tenant issued for one
+/// of its APIs (`subject_token`), exchanged by an application for a token for another of its
+/// APIs (`audience`), for the same user (`sub`, and `org_id` when the subject token has one),
+/// naming the application that acts for them (`act`). The scopes asked for must be the API's;
+/// `organization`, when given, must be the subject token's.
+fn on_behalf_of(
+    t: &Tenant,
+    app: &Application,
+    params: &BTreeMap<String, String>,
+    jkt: Option<&str>,
+) -> Response {
+    let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let invalid =
+        |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_request", description);
+    let denied =
+        |description: &str| oauth_error(StatusCode::FORBIDDEN, "access_denied", description);
+    let Some(subject) = get("subject_token") else {
+        return invalid("Missing required parameter: subject_token");
+    };
+    if get("subject_token_type") != Some(ACCESS_TOKEN_TYPE) {
+        return invalid(&format!("subject_token_type must be {ACCESS_TOKEN_TYPE}"));
+    }
+    let Some(audience) = get("audience") else {
+        return invalid("Missing required parameter: audience");
+    };
+    // The subject token's audience, read first, then every check made against it.
+    let issuer = t.issuer();
+    let subject_audience =
+        t.key
+            .check_hint(subject, &issuer)
+            .ok()
+            .and_then(|hint| match &hint["aud"] {
+                Value::String(aud) => Some(aud.clone()),
+                Value::Array(auds) => auds.first().and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            });
+    let checked = subject_audience
+        .filter(|aud| t.apis.contains_key(aud))
+        .map(|aud| t.key.check(subject, &issuer, &aud));
+    let user = match checked {
+        Some(Ok(claims)) => claims,
+        Some(Err(Refusal::Expired)) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "The subject_token has expired",
+            );
+        }
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "The subject_token is not an access token of this tenant's APIs",
+            );
+        }
+    };
+    let Some(api) = t.apis.get(audience) else {
+        return denied(&format!("Service not enabled within domain: {audience}"));
+    };
+    if let Some(organization) = get("organization")
+        && user["org_id"].as_str() != Some(organization)
+        && user["org_name"].as_str() != Some(organization)
+    {
+        return denied(&format!(
+            "The subject_token is not for organization {organization}"
+        ));
+    }
+    let requested: Vec<&str> = get("scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let refused: Vec<&str> = requested
+        .iter()
+        .copied()
+        .filter(|s| !api.scopes.iter().any(|a| a == s))
+        .collect();
+    if !refused.is_empty() {
+        return denied(&format!(
+            "Client has not been granted scopes: {}",
+            refused.join(",")
+        ));
+    }
+    let scope = requested.join(" ");
+    let iat = now();
+    let mut claims = json!({
+        "iss": issuer,
+        "sub": user["sub"],
+        "aud": audience,
+        "iat": iat,
+        "exp": iat + t.lifetimes.access_token,
+        "scope": scope,
+        "azp": app.client_id,
+        "act": { "sub": app.client_id },
+    });
+    for name in ["org_id", "org_name"] {
+        if let Some(value) = user.get(name) {
+            claims[name] = value.clone();
+        }
+    }
+    let mut answer = json!({
+        "scope": scope,
+        "expires_in": t.lifetimes.access_token,
+        "token_type": "Bearer",
+        "issued_token_type": ACCESS_TOKEN_TYPE,
     });
     bind(&mut claims, &mut answer, jkt);
     match t.key.sign(&claims) {

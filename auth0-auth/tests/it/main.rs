@@ -7,7 +7,9 @@ mod dpop;
 mod errors;
 mod flows;
 mod grants;
+mod on_behalf_of;
 mod retry;
+mod tokens;
 mod urls;
 #[cfg(feature = "axum")]
 mod web;
