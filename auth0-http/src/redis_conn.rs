@@ -76,9 +76,13 @@ impl RedisBuilder {
         self
     }
 
-    /// The connection, made on first use (no I/O here). Fails only for a URL that is not a
-    /// Redis URL (`redis://[user:password@]host[:port][/db]`, `redis+unix:///path`).
+    /// The connection, made on first use (no I/O here). Fails for a URL that is not a Redis
+    /// URL (`redis://[user:password@]host[:port][/db]`, `redis+unix:///path`), and when
+    /// called outside a Tokio runtime (the connection's task runs on it).
     pub fn build(self) -> Result<Redis, RedisError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(RedisError::NoRuntime);
+        }
         let info = self
             .url
             .as_str()
@@ -112,6 +116,9 @@ pub enum RedisError {
     /// The URL is not a Redis URL (it is not repeated here: it may hold a password).
     #[error("not a Redis URL: {0}")]
     Url(String),
+    /// Made outside a Tokio runtime.
+    #[error("a Redis connection is made within a Tokio runtime")]
+    NoRuntime,
     /// No answer within the timeout (Redis down, unreachable or too slow).
     #[error("Redis did not answer within {0:?}")]
     Timeout(Duration),
@@ -131,7 +138,7 @@ impl Redis {
     }
 
     /// The Redis at `url`, with the default prefix (`auth0:`) and timeout (1 s); connects on
-    /// first use.
+    /// first use. Called within a Tokio runtime.
     pub fn new(url: &str) -> Result<Redis, RedisError> {
         Redis::builder(url).build()
     }
@@ -208,7 +215,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_are_checked_and_never_printed() {
+    fn outside_a_runtime_no_connection_is_made() {
+        assert!(matches!(
+            Redis::new("redis://127.0.0.1/"),
+            Err(RedisError::NoRuntime)
+        ));
+    }
+
+    #[tokio::test]
+    async fn urls_are_checked_and_never_printed() {
         let e = Redis::new("http://user:hunter2@example.com/").unwrap_err();
         assert!(matches!(e, RedisError::Url(_)), "{e:?}");
         assert!(!e.to_string().contains("hunter2"), "{e}");

@@ -641,3 +641,162 @@ async fn two_processes_of_the_example_with_redis_url_share_sessions_and_logouts(
     assert_eq!(get(&second, "/profile", &cookie).await.0, 401);
     drop(running);
 }
+
+/// A token endpoint issuing a new token (`tok-1`, `tok-2`, …) of `lifetime` seconds per
+/// request, after `delay`; the count of tokens it issued.
+async fn token_endpoint(
+    lifetime: u64,
+    delay: Duration,
+) -> (
+    wiremock::MockServer,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Counting(Arc<AtomicUsize>, u64, Duration);
+    impl wiremock::Respond for Counting {
+        fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
+            let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({
+                    "access_token": format!("tok-{n}"), "token_type": "Bearer",
+                    "expires_in": self.1,
+                }))
+                .set_delay(self.2)
+        }
+    }
+    let server = wiremock::MockServer::start().await;
+    let issued = Arc::new(AtomicUsize::new(0));
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/oauth/token"))
+        .respond_with(Counting(issued.clone(), lifetime, delay))
+        .mount(&server)
+        .await;
+    (server, issued)
+}
+
+/// An instance of a service: its own client and its own connection to Redis.
+fn token_instance(
+    tenant: &wiremock::MockServer,
+    redis: &RedisServer,
+    failure: auth0_auth::tokens::StoreFailure,
+) -> auth0_auth::tokens::TokenCache {
+    let client = auth0_auth::Client::builder(tenant.uri())
+        .client_id("service")
+        .client_secret("service-secret")
+        .build()
+        .unwrap();
+    let redis = Redis::builder(redis.url())
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    auth0_auth::tokens::TokenCache::builder(client)
+        .store(std::sync::Arc::new(
+            auth0_auth::tokens::RedisTokenStore::new(redis),
+        ))
+        .store_failure(failure)
+        .build()
+}
+
+/// `token()` from `callers` tasks on each cache at once: the tokens got.
+async fn tokens_at_once(caches: &[auth0_auth::tokens::TokenCache], callers: usize) -> Vec<String> {
+    let mut calls = tokio::task::JoinSet::new();
+    for cache in caches {
+        for _ in 0..callers {
+            let tokens = cache.audience("https://orders.example.com");
+            calls.spawn(async move { tokens.token().await.unwrap().expose_secret().to_owned() });
+        }
+    }
+    calls.join_all().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_starting_together_make_one_token_request_and_renew_once() {
+    use std::sync::atomic::Ordering;
+
+    let Some(redis) =
+        RedisServer::start("instances_starting_together_make_one_token_request_and_renew_once")
+    else {
+        return;
+    };
+    // Tokens of 20 s, renewed at half their lifetime (10 s, the least a token is used).
+    let (tenant, issued) = token_endpoint(20, Duration::from_millis(300)).await;
+    let open = auth0_auth::tokens::StoreFailure::Open;
+    let fleet: Vec<_> = (0..6)
+        .map(|_| token_instance(&tenant, &redis, open))
+        .collect();
+    let got = tokens_at_once(&fleet, 4).await;
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        1,
+        "six instances, one request"
+    );
+    assert!(got.iter().all(|t| t == "tok-1"), "{got:?}");
+    // An instance started later takes the token from Redis.
+    let late = token_instance(&tenant, &redis, open);
+    assert_eq!(tokens_at_once(&[late], 1).await, ["tok-1"]);
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+
+    tokio::time::sleep(Duration::from_millis(10_200)).await;
+    let got = tokens_at_once(&fleet, 4).await;
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        2,
+        "one renewal for the fleet"
+    );
+    assert!(got.iter().all(|t| t == "tok-2"), "{got:?}");
+}
+
+#[tokio::test]
+async fn with_redis_down_the_token_store_fails_open_or_closed_within_the_timeout() {
+    use std::sync::atomic::Ordering;
+
+    let Some(mut redis) = RedisServer::start(
+        "with_redis_down_the_token_store_fails_open_or_closed_within_the_timeout",
+    ) else {
+        return;
+    };
+    let (tenant, issued) = token_endpoint(86400, Duration::ZERO).await;
+    let open = token_instance(&tenant, &redis, auth0_auth::tokens::StoreFailure::Open);
+    let closed = token_instance(&tenant, &redis, auth0_auth::tokens::StoreFailure::Closed);
+    redis.stop();
+    // Open: the instance asks for its own token, in time.
+    let started = Instant::now();
+    assert_eq!(tokens_at_once(&[open], 1).await, ["tok-1"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    // Closed: a typed error, in time, and no request.
+    let started = Instant::now();
+    let e = closed
+        .token("https://orders.example.com")
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(e, auth0_auth::Error::TokenStore(_)), "{e:?}");
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+
+    // Back: the same instance shares its token again, no restart.
+    redis.resume();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let token = loop {
+        match closed.token("https://orders.example.com").await {
+            Ok(token) => break token.expose_secret().to_owned(),
+            Err(e) => {
+                assert!(Instant::now() < deadline, "no reconnection: {e:?}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert_eq!(token, "tok-2");
+    let another = token_instance(&tenant, &redis, auth0_auth::tokens::StoreFailure::Closed);
+    assert_eq!(tokens_at_once(&[another], 2).await, ["tok-2", "tok-2"]);
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+}
