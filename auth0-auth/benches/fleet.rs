@@ -6,7 +6,10 @@
 //!   stateless session cookie, the same with the logout record in Redis, and the session itself
 //!   in Redis (the cookie holds its id) with the logout record there too;
 //!
-//! and, for reference, `PING`s per second through the same kind of connection.
+//! and, for the shared client-credentials tokens (`RedisTokenStore`), reads of the token in
+//! Redis per second, first tokens of new instances (a `TokenCache` made and its token taken
+//! from Redis) and tokens at hand, with `PING`s per second through the same kind of
+//! connection for reference.
 //!
 //! ```sh
 //! cargo bench -p auth0-auth --bench fleet --features axum,redis [-- --rounds 8 --seconds 1.5]
@@ -30,6 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use auth0_auth::DpopKey;
+use auth0_auth::tokens::{RedisTokenStore, TokenCache, TokenStore};
 use auth0_auth::web::{Redis, RedisLogoutRecord, RedisSessionStore, User, WebAuth, WebAuthBuilder};
 use auth0_standin::{Api, Application, Standin};
 use auth0_verify::dpop::{DpopMode, DpopOptions, MemoryReplayCache, RedisReplayCache};
@@ -178,9 +182,11 @@ fn main() {
         );
         per_round.push(rates);
     }
-    let pings = servers.block_on(pings(&redis.url(), measure));
+    let (pings, gets, cold, warm) = servers.block_on(store_rates(&redis.url(), measure));
     println!(
-        "Redis PING through one shared connection, {CONNECTIONS} tasks at a time: {pings:.0}/s"
+        "Redis, {CONNECTIONS} tasks at a time through one connection: PING {pings:.0}/s; \
+         RedisTokenStore::get {gets:.0}/s; a new instance's first token (from Redis) \
+         {cold:.0}/s; TokenCache::token() with the token at hand {warm:.0}/s"
     );
     let medians: Vec<String> = VARIANTS
         .iter()
@@ -432,17 +438,20 @@ async fn log_in(app: &str, tenant: &str) -> String {
     chunks.join("; ")
 }
 
-/// `PING`s per second, 32 at a time, through one connection.
-async fn pings(url: &str, measure: Duration) -> f64 {
-    let redis = Redis::new(url).unwrap();
+/// Calls per second of `call`, 32 tasks at a time, after half a second of warm-up.
+async fn rate<F, Fut>(measure: Duration, call: F) -> f64
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let stop = Arc::new(AtomicBool::new(false));
     let count = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..CONNECTIONS {
-        let (redis, stop, count) = (redis.clone(), stop.clone(), count.clone());
+        let (call, stop, count) = (call.clone(), stop.clone(), count.clone());
         tasks.push(tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
-                redis.ping().await.unwrap();
+                call().await;
                 count.fetch_add(1, Ordering::Relaxed);
             }
         }));
@@ -457,6 +466,90 @@ async fn pings(url: &str, measure: Duration) -> f64 {
         t.await.unwrap();
     }
     done as f64 / elapsed.as_secs_f64()
+}
+
+/// `PING`s, token reads from a `RedisTokenStore`, first tokens of new instances (a
+/// `TokenCache` made, its token read from Redis) and tokens at hand, per second.
+async fn store_rates(url: &str, measure: Duration) -> (f64, f64, f64, f64) {
+    let redis = Redis::new(url).unwrap();
+    let pings = {
+        let redis = redis.clone();
+        rate(measure, move || {
+            let redis = redis.clone();
+            async move { redis.ping().await.unwrap() }
+        })
+        .await
+    };
+    // A token endpoint that answers once: every later token comes from the store.
+    let tenant = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issued = Arc::new(AtomicU64::new(0));
+    let endpoint = {
+        let issued = issued.clone();
+        Router::new().route(
+            "/oauth/token",
+            axum::routing::post(move || async move {
+                issued.fetch_add(1, Ordering::SeqCst);
+                axum::Json(serde_json::json!({
+                    "access_token": "a-service-token", "token_type": "Bearer",
+                    "expires_in": 86400,
+                }))
+            }),
+        )
+    };
+    let tenant = format!("http://{}", serve(tenant, endpoint).await);
+    let store: Arc<dyn TokenStore> = Arc::new(RedisTokenStore::new(redis));
+    let instance = {
+        let (tenant, store) = (tenant.clone(), store.clone());
+        move || {
+            let client = auth0_auth::Client::builder(&tenant)
+                .client_id("service")
+                .client_secret("service-secret")
+                .build()
+                .unwrap();
+            TokenCache::builder(client).store(store.clone()).build()
+        }
+    };
+    let first = instance();
+    first.token(AUDIENCE).await.unwrap();
+    let key = {
+        // The key the cache wrote (its name is the store's, under the default prefix).
+        let redis = Redis::new(url).unwrap();
+        let keys: Vec<String> = redis
+            .query(redis::cmd("KEYS").arg("auth0:token:*"))
+            .await
+            .unwrap();
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        keys[0].clone()
+    };
+    let gets = {
+        let store = store.clone();
+        rate(measure, move || {
+            let (store, key) = (store.clone(), key.clone());
+            async move {
+                assert!(store.get(&key).await.unwrap().is_some());
+            }
+        })
+        .await
+    };
+    let cold = rate(measure, {
+        let instance = instance.clone();
+        move || {
+            let cache = instance();
+            async move {
+                cache.token(AUDIENCE).await.unwrap();
+            }
+        }
+    })
+    .await;
+    let warm = rate(measure, move || {
+        let tokens = first.audience(AUDIENCE);
+        async move {
+            tokens.token().await.unwrap();
+        }
+    })
+    .await;
+    assert_eq!(issued.load(Ordering::SeqCst), 1, "one token request in all");
+    (pings, gets, cold, warm)
 }
 
 /// Requests per second over `measure`, after a warm-up, from 32 connections.
