@@ -38,7 +38,7 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         packages: &["auth0"],
-        features: Some(&["verify", "auth", "mgmt", "web", "axum", "redis", "schemars"]),
+        features: Some(&["verify", "auth", "mgmt", "web", "axum", "schemars"]),
         why: "the umbrella's re-exports: every feature but mgmt-full (the generated API)",
     },
 ];
