@@ -456,7 +456,7 @@ where
                 count.fetch_add(1, Ordering::Relaxed);
                 // A call answered at once never yields: let the timers run.
                 calls = calls.wrapping_add(1);
-                if calls % 64 == 0 {
+                if calls.is_multiple_of(64) {
                     tokio::task::yield_now().await;
                 }
             }
