@@ -17,8 +17,8 @@ use auth0_http::Clock;
 use crate::Error;
 use crate::dpop::DpopKey;
 use crate::http::{
-    AssertionAlgorithm, ClientAssertionKey, ClientAuthentication, ClientSecret, Repeat,
-    RetryPolicy, TELEMETRY_HEADER, Telemetry,
+    AssertionAlgorithm, ClientAssertionKey, ClientAuthentication, ClientIdentity, ClientSecret,
+    Repeat, RetryPolicy, TELEMETRY_HEADER, Telemetry,
 };
 
 /// The Authentication API client of one application on one tenant.
@@ -31,6 +31,9 @@ pub struct Client {
 
 pub(crate) struct Inner {
     base: Url,
+    /// Where the requests that authenticate the client go when it does so by certificate:
+    /// the tenant's mTLS endpoint aliases.
+    mtls_base: Option<Url>,
     issuer: String,
     auth: ClientAuthentication,
     http: reqwest::Client,
@@ -81,6 +84,9 @@ impl Client {
             max_body: DEFAULT_BODY_LIMIT,
             clock: auth0_http::system_clock(),
             dpop: None,
+            identity: None,
+            mtls_domain: None,
+            roots: Vec::new(),
         }
     }
 
@@ -109,16 +115,48 @@ impl Client {
     /// The URL of a path of the API, each segment percent-encoded
     /// ([`auth0_http::encode_segment`]: `sms|dev_1` is sent as `sms%7Cdev_1`).
     pub(crate) fn url(&self, segments: &[&str]) -> Url {
-        let mut url = self.inner.base.clone();
-        let mut path = url.path().to_owned();
-        for (i, segment) in segments.iter().enumerate() {
-            if i > 0 {
-                path.push('/');
-            }
-            path.push_str(&auth0_http::encode_segment(segment));
+        url_on(&self.inner.base, segments)
+    }
+
+    /// The base URL of the tenant's mTLS endpoint aliases as its OpenID discovery document
+    /// names them (`mtls_endpoint_aliases.token_endpoint`, without its path: with a custom
+    /// domain, `https://mtls.YOUR_CUSTOM_DOMAIN/`), or `None` when it names none: what
+    /// [`ClientBuilder::mtls_domain`] takes, for a client that authenticates by certificate.
+    pub async fn discover_mtls_domain(&self) -> Result<Option<String>, Error> {
+        #[derive(serde::Deserialize)]
+        struct Discovery {
+            #[serde(default)]
+            mtls_endpoint_aliases: Option<Aliases>,
         }
-        url.set_path(&path);
-        url
+        #[derive(serde::Deserialize)]
+        struct Aliases {
+            #[serde(default)]
+            token_endpoint: Option<String>,
+        }
+        let operation = "discover_mtls_domain";
+        let call = Call::new(
+            operation,
+            Method::GET,
+            &[".well-known", "openid-configuration"],
+        );
+        let document: Discovery = self.run(call).await?.json()?;
+        let Some(endpoint) = document
+            .mtls_endpoint_aliases
+            .and_then(|a| a.token_endpoint)
+        else {
+            return Ok(None);
+        };
+        let url = Url::parse(&endpoint).map_err(|e| Error::Config {
+            message: format!("{operation}: the mTLS token endpoint is not a URL"),
+            source: Some(Box::new(e)),
+        })?;
+        Ok(Some(format!("{}/", url.origin().ascii_serialization())))
+    }
+
+    /// Where the requests that authenticate the client go: the tenant's mTLS endpoint aliases
+    /// when it authenticates by certificate (`https://mtls.YOUR_CUSTOM_DOMAIN/`), else none.
+    pub fn mtls_base_url(&self) -> Option<&str> {
+        self.inner.mtls_base.as_ref().map(Url::as_str)
     }
 
     /// Sends `call` and returns the success answer, or the error answer as an [`Error`].
@@ -139,7 +177,11 @@ impl Client {
             auth0_http::check_segment(segment)
                 .map_err(|e| Error::invalid(operation, e.to_string()))?;
         }
-        let url = self.url(&call.path.iter().map(String::as_str).collect::<Vec<_>>());
+        let segments = call.path.iter().map(String::as_str).collect::<Vec<_>>();
+        let url = match (&inner.mtls_base, &call.client_auth) {
+            (Some(mtls), ClientAuth::Yes | ClientAuth::Body) => url_on(mtls, &segments),
+            _ => self.url(&segments),
+        };
         let exchange = auth0_http::Exchange {
             http: &inner.http,
             policy,
@@ -300,6 +342,9 @@ pub struct ClientBuilder {
     max_body: usize,
     clock: Arc<dyn Clock>,
     dpop: Option<DpopKey>,
+    identity: Option<ClientIdentity>,
+    mtls_domain: Option<String>,
+    roots: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -351,6 +396,32 @@ impl ClientBuilder {
     /// Authenticates with private-key JWTs signed by this key (which may carry a `kid`).
     pub fn client_assertion_key(mut self, key: ClientAssertionKey) -> Self {
         self.key = Some(key);
+        self
+    }
+
+    /// Authenticates with this TLS client certificate (`tls_client_auth`, RFC 8705): the
+    /// client presents it in the TLS handshake and sends `client_id` without a secret, to the
+    /// tenant's mTLS endpoints ([`mtls_domain`](Self::mtls_domain)). Tokens can then be bound
+    /// to the certificate (`cnf.x5t#S256`) when the API asks for it.
+    pub fn client_certificate(mut self, identity: ClientIdentity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// The domain (or base URL) of the tenant's mTLS endpoint aliases, where the requests
+    /// that authenticate the client go when it does so by certificate: the
+    /// `mtls_endpoint_aliases` of the tenant's discovery document. By default `mtls.` before
+    /// the tenant's domain (`mtls.login.example.com` for the custom domain
+    /// `login.example.com`).
+    pub fn mtls_domain(mut self, domain: impl Into<String>) -> Self {
+        self.mtls_domain = Some(domain.into());
+        self
+    }
+
+    /// A root certificate (PEM) the HTTP client this builder makes trusts besides the usual
+    /// ones: a private CA in front of the tenant's mTLS endpoints, or a test server.
+    pub fn tls_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.roots.push(pem.as_ref().to_vec());
         self
     }
 
@@ -430,7 +501,8 @@ impl ClientBuilder {
     /// The HTTP client to use (for proxies, custom roots, shared pools, …). Whatever its
     /// redirect policy, no request follows a redirect: request bodies cannot be re-sent by
     /// it, and an answer that redirects, or comes from another origin, is
-    /// [`Error::Redirect`].
+    /// [`Error::Redirect`]. With a client certificate, this client must present it
+    /// ([`ClientIdentity::reqwest_identity`]).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -459,38 +531,67 @@ impl ClientBuilder {
                     ),
                     (None, None) => None,
                 };
-                match (self.secret, key) {
-                    (Some(_), Some(_)) => {
+                match (self.secret, key, self.identity) {
+                    (Some(_), Some(_), _) => {
                         return Err(Error::config(
                             "set either a client secret or a client assertion key, not both",
                         ));
                     }
-                    (Some(s), None) if self.basic => {
+                    (Some(_), _, Some(_)) | (_, Some(_), Some(_)) => {
+                        return Err(Error::config(
+                            "set either a client certificate or a secret or key, not both",
+                        ));
+                    }
+                    (None, None, Some(identity)) => {
+                        ClientAuthentication::tls_client_auth(client_id, identity)
+                    }
+                    (Some(s), None, None) if self.basic => {
                         ClientAuthentication::client_secret_basic(client_id, s)
                     }
-                    (Some(s), None) => ClientAuthentication::client_secret(client_id, s),
-                    (None, Some(k)) => ClientAuthentication::private_key_jwt(client_id, k),
-                    (None, None) if self.basic => {
+                    (Some(s), None, None) => ClientAuthentication::client_secret(client_id, s),
+                    (None, Some(k), None) => ClientAuthentication::private_key_jwt(client_id, k),
+                    (None, None, None) if self.basic => {
                         return Err(Error::config("client_secret_basic needs a client secret"));
                     }
-                    (None, None) => ClientAuthentication::none(client_id),
+                    (None, None, None) => ClientAuthentication::none(client_id),
                 }
             }
+        };
+        let mtls_base = match (auth.client_identity(), &self.mtls_domain) {
+            (None, _) => None,
+            (Some(_), Some(domain)) => Some(base_url(domain)?),
+            (Some(_), None) => Some(mtls_alias(&base)),
+        };
+        let http_error = |e: reqwest::Error| Error::Config {
+            message: "the HTTP client could not be built".to_owned(),
+            source: Some(Box::new(e)),
         };
         let http = match self.http {
             Some(h) => h,
             // Redirects are not followed: a token request answered with 307 must not carry
             // the client's credentials to another address.
+            None if auth.client_identity().is_none() && self.roots.is_empty() => {
+                auth0_http::http_client(self.connect_timeout, None).map_err(http_error)?
+            }
             None => {
-                auth0_http::http_client(self.connect_timeout, None).map_err(|e| Error::Config {
-                    message: "the HTTP client could not be built".to_owned(),
-                    source: Some(Box::new(e)),
-                })?
+                let mut builder = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::none());
+                if let Some(identity) = auth.client_identity() {
+                    builder = builder.identity(identity.reqwest_identity());
+                }
+                for pem in &self.roots {
+                    builder = builder.add_root_certificate(
+                        reqwest::Certificate::from_pem(pem).map_err(http_error)?,
+                    );
+                }
+                builder.build().map_err(http_error)?
             }
         };
         Ok(Client {
             inner: Arc::new(Inner {
                 base,
+                mtls_base,
                 issuer,
                 auth,
                 http,
@@ -505,6 +606,32 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// The URL of a path under `base`, each segment percent-encoded.
+fn url_on(base: &Url, segments: &[&str]) -> Url {
+    let mut url = base.clone();
+    let mut path = url.path().to_owned();
+    for (i, segment) in segments.iter().enumerate() {
+        if i > 0 {
+            path.push('/');
+        }
+        path.push_str(&auth0_http::encode_segment(segment));
+    }
+    url.set_path(&path);
+    url
+}
+
+/// The mTLS endpoint aliases' base of the tenant at `base`: `mtls.` before a domain name (the
+/// way Auth0 serves them on a custom domain), the same base for an IP address.
+fn mtls_alias(base: &Url) -> Url {
+    let mut url = base.clone();
+    if let Some(url::Host::Domain(host)) = base.host() {
+        let alias = format!("mtls.{host}");
+        // A domain name with `mtls.` before it is a domain name.
+        let _ = url.set_host(Some(&alias));
+    }
+    url
 }
 
 fn base_url(domain: &str) -> Result<Url, Error> {

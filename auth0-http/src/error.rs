@@ -163,6 +163,8 @@ pub struct ApiError {
     mfa_token: Option<MfaToken>,
     body: Body,
     headers: HeaderMap,
+    /// What the client that received the answer knows of its cause.
+    hint: Option<Box<str>>,
 }
 
 fn text_member(object: &serde_json::Map<String, Value>, names: &[&str]) -> Option<String> {
@@ -202,7 +204,21 @@ impl ApiError {
             mfa_token,
             body: Body::new(body),
             headers,
+            hint: None,
         }
+    }
+
+    /// Adds what the client that received the answer knows of its cause (a 403's missing
+    /// scopes, say), printed after Auth0's message in place of any general hint.
+    pub fn set_hint(&mut self, hint: impl Into<String>) {
+        self.hint = Some(hint.into().into_boxed_str());
+    }
+
+    /// What to check, where the cause of the answer is known (the application's credentials
+    /// on a 401 from `oauth/token`, the scopes an operation accepts on a 403 from the
+    /// Management API).
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref().or_else(|| self.known_hint())
     }
 
     /// The operation that failed (e.g. `oauth/token`, `get_users_by_id`).
@@ -304,8 +320,8 @@ impl fmt::Display for ApiError {
 }
 
 impl ApiError {
-    /// What to check, where the cause of an answer is known.
-    fn hint(&self) -> Option<&'static str> {
+    /// What to check, where the status and Auth0's code tell the cause.
+    fn known_hint(&self) -> Option<&'static str> {
         let token_endpoint = self.operation == "oauth/token";
         let refused_client = matches!(
             self.error.as_deref(),

@@ -98,8 +98,8 @@ secret_type!(
     AuthorizationCode
 );
 secret_type!(
-    /// Any other secret value: a device code, a CIBA `auth_req_id`, a subject token, a
-    /// client assertion, a TOTP seed.
+    /// Any other secret value: a shared HS256 secret, a device code, a CIBA `auth_req_id`,
+    /// a subject token, a client assertion, a TOTP seed.
     Secret
 );
 
@@ -121,7 +121,7 @@ macro_rules! convert {
 }
 
 // Tokens can be handed on as the generic secret (for example as a token-exchange subject).
-convert!(AccessToken, RefreshToken, IdToken, MfaToken => Secret);
+convert!(AccessToken, RefreshToken, IdToken, MfaToken, ClientSecret => Secret);
 impl From<&RefreshToken> for RefreshToken {
     fn from(value: &RefreshToken) -> Self {
         value.clone()

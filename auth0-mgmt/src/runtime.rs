@@ -13,8 +13,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
-use crate::token::{Bearer, TokenCache};
-use auth0_auth::tokens::TokenId;
+use crate::token::{Bearer, TokenCache, TokenId};
 
 /// State shared by the raw client and every clone of [`crate::Client`].
 #[derive(Clone)]
@@ -649,9 +648,68 @@ pub(crate) async fn exchange(
                 .unwrap_or_default(),
             None => reading.await,
         };
-        return Err(Error::from_answer(operation, status, headers, body));
+        let mut error = Error::from_answer(operation, status, headers, body);
+        if let (StatusCode::FORBIDDEN, Error::Api(api)) = (status, &mut error) {
+            let granted = tokens.and_then(TokenCache::fresh);
+            if let Some(hint) = scope_hint(operation, granted.as_ref()) {
+                api.set_hint(hint);
+            }
+        }
+        return Err(error);
     }
     Ok((response, deadline))
+}
+
+/// What a 403 from an operation may mean: the scopes the operation accepts (from the
+/// document) and, when the token's `scope` can be read, that it has none of them.
+fn scope_hint(operation: &str, token: Option<&Bearer>) -> Option<String> {
+    let accepted = crate::generated::scopes::accepted(operation);
+    if accepted.is_empty() {
+        return None;
+    }
+    let list = accepted.join(", ");
+    let mut hint = if accepted.len() == 1 {
+        format!("the operation needs the scope {list}")
+    } else {
+        format!("the operation needs one of the scopes {list}")
+    };
+    match token.and_then(|t| granted_scopes(t.header_value())) {
+        Some(granted) if !accepted.iter().any(|a| granted.iter().any(|g| g == a)) => {
+            hint.push_str("; the token has none of them");
+        }
+        // The token has the scope: the refusal is about something else (a tenant setting,
+        // the object itself); Auth0's message says what.
+        Some(_) => return None,
+        None => {}
+    }
+    hint.push_str(
+        ": the application is granted scopes on the Management API's Machine to Machine \
+         Applications tab in the dashboard",
+    );
+    Some(hint)
+}
+
+/// The `scope` claim of a JWT access token, read without verifying it (the token is the
+/// client's own; only a hint depends on it). `None` for an opaque token or no `scope`.
+fn granted_scopes(authorization: &HeaderValue) -> Option<Vec<String>> {
+    use base64::Engine as _;
+    let token = authorization.to_str().ok()?.strip_prefix("Bearer ")?;
+    let payload = token.split('.').nth(1)?;
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    #[derive(serde::Deserialize)]
+    struct Claims {
+        scope: Option<String>,
+    }
+    let scope = serde_json::from_slice::<Claims>(&payload).ok()?.scope?;
+    Some(
+        scope
+            .split_ascii_whitespace()
+            .filter(|s| s.chars().all(|c| c.is_ascii_graphic()))
+            .map(str::to_owned)
+            .collect(),
+    )
 }
 
 /// The error of a request the raw client could not build (a header value that is not one).

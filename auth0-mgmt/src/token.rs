@@ -10,14 +10,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use auth0_auth::tokens::{TokenId, Tokens};
+use auth0_auth::tokens::Tokens;
 use auth0_http::{AccessToken, Clock};
 
 use crate::Error;
 
-pub(crate) use auth0_auth::tokens::Bearer;
 /// A Management API access token and how long it stays valid ([`Token::new`]).
 pub use auth0_auth::tokens::Token;
+pub(crate) use auth0_auth::tokens::{Bearer, TokenId};
 
 /// The future a [`TokenSource`] returns.
 pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Token, Error>> + Send + 'a>>;

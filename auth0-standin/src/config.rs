@@ -310,6 +310,7 @@ pub struct StandinBuilder {
     pub(crate) organizations: Vec<Organization>,
     pub(crate) lifetimes: Lifetimes,
     pub(crate) port: u16,
+    pub(crate) own_key: bool,
 }
 
 impl Default for StandinBuilder {
@@ -325,6 +326,7 @@ impl Default for StandinBuilder {
                 refresh_token: REFRESH_TOKEN_SECONDS,
             },
             port: 0,
+            own_key: false,
         }
     }
 }
@@ -376,10 +378,162 @@ impl StandinBuilder {
         self
     }
 
+    /// A signing key of its own, made at start (a tenth of a second or so), rather than the
+    /// one key the stand-ins of a process share (made by the first to start): for tests of
+    /// tokens signed by another tenant's key.
+    pub fn own_key(mut self, own: bool) -> Self {
+        self.own_key = own;
+        self
+    }
+
     /// The port to listen on, on 127.0.0.1 (a free one by default).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
+    }
+
+    /// Adds what a JSON configuration lists, as the builder's methods would (the
+    /// `--config` file of the `auth0-standin` binary):
+    ///
+    /// ```json
+    /// {
+    ///   "applications": [{"client_id": "my-app", "client_secret": "my-secret", "name": "My App",
+    ///                     "callbacks": ["http://127.0.0.1:3000/callback"], "logout_urls": [],
+    ///                     "backchannel_logout_url": null}],
+    ///   "users": [{"email": "zoe@example.com", "password": "a long passphrase 7",
+    ///              "id": "auth0|zoe", "name": "Zoe", "blocked": false}],
+    ///   "apis": [{"identifier": "https://api.example.com/", "scopes": ["read:items"]}],
+    ///   "organizations": [{"id": "org_acme1234", "name": "acme", "display_name": "Acme",
+    ///                      "members": ["zoe@example.com"]}],
+    ///   "access_token_lifetime": 86400, "id_token_lifetime": 36000,
+    ///   "refresh_token_lifetime": 2592000
+    /// }
+    /// ```
+    ///
+    /// Every member is optional; [`Error::Invalid`] names one of the wrong type or unknown.
+    pub fn config(mut self, json: &str) -> Result<Self, Error> {
+        let config: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| invalid(format!("the configuration is not JSON: {e}")))?;
+        let serde_json::Value::Object(config) = config else {
+            return Err(invalid("the configuration is not a JSON object".into()));
+        };
+        let text = |v: &serde_json::Value, what: &str| -> Result<String, Error> {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| invalid(format!("{what} is not a string")))
+        };
+        let texts = |v: Option<&serde_json::Value>, what: &str| -> Result<Vec<String>, Error> {
+            match v {
+                None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+                Some(serde_json::Value::Array(items)) => {
+                    items.iter().map(|i| text(i, what)).collect()
+                }
+                Some(_) => Err(invalid(format!("{what} is not a list of strings"))),
+            }
+        };
+        let list = |key: &str| -> Result<Vec<serde_json::Map<String, serde_json::Value>>, Error> {
+            match config.get(key) {
+                None => Ok(Vec::new()),
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .map(|i| {
+                        i.as_object()
+                            .cloned()
+                            .ok_or_else(|| invalid(format!("an item of {key} is not an object")))
+                    })
+                    .collect(),
+                Some(_) => Err(invalid(format!("{key} is not a list"))),
+            }
+        };
+        let seconds = |key: &str| -> Result<Option<Duration>, Error> {
+            match config.get(key) {
+                None => Ok(None),
+                Some(v) => v
+                    .as_u64()
+                    .map(|s| Some(Duration::from_secs(s)))
+                    .ok_or_else(|| invalid(format!("{key} is not a number of seconds"))),
+            }
+        };
+        for key in config.keys() {
+            if ![
+                "applications",
+                "users",
+                "apis",
+                "organizations",
+                "access_token_lifetime",
+                "id_token_lifetime",
+                "refresh_token_lifetime",
+            ]
+            .contains(&key.as_str())
+            {
+                return Err(invalid(format!(
+                    "the configuration has an unknown member {key:?}"
+                )));
+            }
+        }
+        let field =
+            |o: &serde_json::Map<String, serde_json::Value>, k: &str| -> Result<String, Error> {
+                o.get(k)
+                    .ok_or_else(|| invalid(format!("{k} is missing")))
+                    .and_then(|v| text(v, k))
+            };
+        for a in list("applications")? {
+            let mut app = Application::new(field(&a, "client_id")?, field(&a, "client_secret")?);
+            if let Some(name) = a.get("name") {
+                app = app.name(text(name, "name")?);
+            }
+            for url in texts(a.get("callbacks"), "callbacks")? {
+                app = app.callback(url);
+            }
+            for url in texts(a.get("logout_urls"), "logout_urls")? {
+                app = app.logout_url(url);
+            }
+            if let Some(url) = a.get("backchannel_logout_url").filter(|v| !v.is_null()) {
+                app = app.backchannel_logout_url(text(url, "backchannel_logout_url")?);
+            }
+            self = self.application(app);
+        }
+        for u in list("users")? {
+            let mut user = User::new(field(&u, "email")?, field(&u, "password")?);
+            if let Some(id) = u.get("id").filter(|v| !v.is_null()) {
+                user = user.id(text(id, "id")?);
+            }
+            if let Some(name) = u.get("name").filter(|v| !v.is_null()) {
+                user = user.name(text(name, "name")?);
+            }
+            if let Some(blocked) = u.get("blocked") {
+                user = user.blocked(
+                    blocked
+                        .as_bool()
+                        .ok_or_else(|| invalid("blocked is not a boolean".into()))?,
+                );
+            }
+            self = self.user(user);
+        }
+        for a in list("apis")? {
+            self = self
+                .api(Api::new(field(&a, "identifier")?).scopes(texts(a.get("scopes"), "scopes")?));
+        }
+        for o in list("organizations")? {
+            let mut org = Organization::new(field(&o, "id")?, field(&o, "name")?);
+            if let Some(name) = o.get("display_name").filter(|v| !v.is_null()) {
+                org = org.display_name(text(name, "display_name")?);
+            }
+            for member in texts(o.get("members"), "members")? {
+                org = org.member(member);
+            }
+            self = self.organization(org);
+        }
+        if let Some(d) = seconds("access_token_lifetime")? {
+            self = self.access_token_lifetime(d);
+        }
+        if let Some(d) = seconds("id_token_lifetime")? {
+            self = self.id_token_lifetime(d);
+        }
+        if let Some(d) = seconds("refresh_token_lifetime")? {
+            self = self.refresh_token_lifetime(d);
+        }
+        Ok(self)
     }
 
     /// Starts the tenant; [`Error::Invalid`] names the first value that is not valid (a URL

@@ -1,4 +1,5 @@
-//! The tenant's signing key: a fresh RSA key per start, its JWKS entry, signing and checking.
+//! The tenant's signing key: an RSA key (one per process, or one per start), its JWKS entry,
+//! signing and checking.
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair, KeySize};

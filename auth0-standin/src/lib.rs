@@ -7,7 +7,7 @@
 //! | endpoint | what it does |
 //! |---|---|
 //! | `GET /.well-known/openid-configuration` | the discovery document (issuer `{url}/`) |
-//! | `GET /.well-known/jwks.json` | the public key (a fresh 2048-bit RSA key per start) |
+//! | `GET /.well-known/jwks.json` | the public key (a 2048-bit RSA key made once per process, or per start with [`StandinBuilder::own_key`]) |
 //! | `GET /authorize` | `response_type=code`; `client_id` and `redirect_uri` (exactly a registered callback) checked first, an HTML error page otherwise; `response_mode` `query`, `fragment` or `form_post`; `state`, `nonce`, `scope`, `audience` (a registered API), PKCE (`code_challenge`, `S256` only), `prompt` (`none` answers `login_required` without a session, `login` asks again), `max_age` (`0` always asks again), `organization` (id or name; members only, else `access_denied`), `invitation`, `login_hint`, `connection`. Without a live stand-in session it shows the login page; with one it sends the code back at once |
 //! | `POST /u/login` | the login page's form: `state` (the page's transaction), `username` (email address), `password`. A wrong password shows the page again (400) with `Wrong email or password.`; a blocked user goes back with `access_denied` (`user is blocked`); success opens the session and sends back `code` and `state` |
 //! | `POST /oauth/token` | `authorization_code` (a code is used once, by its client, with its `redirect_uri` and PKCE verifier; a second use revokes what the first got), `refresh_token` (rotation; a retired token used again ends its whole family; `scope` narrows; `audience` gets a token for another registered API), `client_credentials` (the Management API, `{url}/api/v2/`, or a registered API), `password` and `http://auth0.com/oauth/grant-type/password-realm`; form or JSON bodies, client secret in the body or as HTTP Basic; DPoP proofs bind the tokens |
@@ -15,16 +15,16 @@
 //! | `GET/POST /userinfo` | the profile of the user a bearer access token was issued to |
 //! | `GET /v2/logout` | `client_id`, `returnTo` (a registered logout URL; without it, the application's first one) |
 //! | `GET/POST /oidc/logout` | `id_token_hint` (expired ones too), `client_id`, `post_logout_redirect_uri` (a registered logout URL; `state` appended), `logout_hint` ignored |
-//! | `GET/POST /api/v2/users` | list (`page`, `per_page`, `include_totals`), create (database connection [`CONNECTION`]) |
-//! | `GET/DELETE /api/v2/users/{id}` | read, delete |
-//! | `GET /api/v2/roles` | list (two roles are there from the start) |
-//! | `GET/POST /api/v2/users/{id}/roles` | the user's roles, assign roles |
+//! | `/api/v2/*` | every Management API operation (454: the document's and the overlay's), from the table codegen writes: collections (create, list, get, update, delete), relations (a user's roles, an organization's members, ...), settings (read as the document's defaults until written), actions (jobs, tickets, rotating a secret); the token's scopes checked per operation, bodies checked against the document's schemas, paging (`page`, `per_page`, `include_totals`; `from`, `take`), `fields`, `include_fields`, `X-RateLimit-*` headers |
+//! | `POST/DELETE /standin/faults`, `GET/DELETE /standin/requests` | the stand-in's own: faults for the next Management requests ([`Fault`]), the requests received ([`ReceivedRequest`]) |
 //!
 //! The application [`CLIENT_ID`] / [`CLIENT_SECRET`] is always there (without callback or
 //! logout URLs); [`Standin::builder`] adds applications (callback, logout and back-channel
 //! logout URLs), users, APIs with their scopes, organizations with their members, and token
-//! lifetimes. Client-credentials tokens for the Management API carry the scopes
-//! [`MANAGEMENT_SCOPES`]; each Management endpoint requires one of Auth0's scopes for it.
+//! lifetimes. Each application has a client grant for the Management API with every scope
+//! ([`MANAGEMENT_SCOPES`]) and one for each API with its scopes: client grants decide what a
+//! client-credentials token carries, and each Management operation requires one of the scopes
+//! Auth0's document names for it.
 //! Errors: `{"error", "error_description"}` from `/oauth/token` and `/userinfo`,
 //! `{"statusCode", "error", "message", "errorCode"}` from `/api/v2`, `error`,
 //! `error_description` and `state` sent back to the callback from `/authorize`, and an HTML
@@ -82,7 +82,16 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+mod api;
 mod config;
+mod control;
+mod engine;
+// Written by `cargo xtask codegen` from the document, formatted by it.
+#[rustfmt::skip]
+mod generated {
+    //! What codegen writes from the document.
+    pub(crate) mod routes;
+}
 mod html;
 mod keys;
 mod login;
@@ -98,9 +107,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 
+pub use crate::api::{Fault, FaultKind, ReceivedRequest};
 pub use crate::config::{Api, Application, Organization, StandinBuilder, User};
 pub use crate::state::BackchannelLogout;
 
@@ -115,16 +125,9 @@ pub const CLIENT_SECRET: &str = "standin-secret";
 /// The one database connection: the realm of the password-realm grant and the `connection`
 /// of created users.
 pub const CONNECTION: &str = "Username-Password-Authentication";
-/// The scopes client-credentials tokens for the Management API carry.
-pub const MANAGEMENT_SCOPES: &[&str] = &[
-    "read:users",
-    "create:users",
-    "update:users",
-    "delete:users",
-    "read:roles",
-    "read:role_members",
-    "create:role_members",
-];
+/// The scopes client-credentials tokens for the Management API carry: every scope an
+/// operation of the document accepts.
+pub const MANAGEMENT_SCOPES: &[&str] = crate::generated::routes::SCOPES;
 
 /// Why the stand-in could not start, or could not sign a token.
 #[derive(Debug, thiserror::Error)]
@@ -172,7 +175,7 @@ impl Drop for Standin {
 pub(crate) struct Tenant {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub(crate) base: String,
-    pub(crate) key: SigningKey,
+    pub(crate) key: Arc<SigningKey>,
     data: Mutex<Data>,
     /// Whether the application may use the password and password-realm grants.
     pub(crate) password_grant: AtomicBool,
@@ -185,15 +188,35 @@ pub(crate) struct Tenant {
     /// The APIs given to the builder, by identifier.
     pub(crate) apis: BTreeMap<String, Api>,
     pub(crate) lifetimes: Lifetimes,
-    /// Sends back-channel logout tokens.
-    pub(crate) http: reqwest::Client,
+    /// Sends back-channel logout tokens: made at the first one (starting stays cheap).
+    http: std::sync::OnceLock<reqwest::Client>,
+    /// The Management requests received, oldest first.
+    requests: Mutex<Vec<api::ReceivedRequest>>,
+    /// Faults the next Management requests meet.
+    faults: Mutex<Vec<api::Fault>>,
+    /// The current second and the requests answered in it (the rate-limit headers).
+    rate: Mutex<(u64, u64)>,
+    /// What the tenant starts with, put in at the first use of the data.
+    seed: Mutex<Option<Seed>>,
+    seeded: AtomicBool,
 }
+
+/// The users and organizations given to the builder, and the users' email addresses
+/// (lower-case).
+struct Seed {
+    users: Vec<User>,
+    organizations: Vec<Organization>,
+    emails: BTreeSet<String>,
+}
+
+/// The users every tenant holds from the start (without passwords).
+const STARTING_USERS: &[&str] = &["ana@example.com", "ben@example.com", "chloe@example.com"];
 
 #[derive(Default)]
 pub(crate) struct Data {
     pub(crate) users: BTreeMap<String, Account>,
-    pub(crate) user_roles: BTreeMap<String, Vec<String>>,
-    pub(crate) roles: BTreeMap<String, Value>,
+    /// Everything else of the Management API, by path.
+    pub(crate) store: engine::Store,
     pub(crate) next_id: u64,
     /// Stand-in sessions, by cookie value.
     pub(crate) sessions: BTreeMap<String, Session>,
@@ -240,9 +263,106 @@ impl Tenant {
         format!("{}/userinfo", self.base)
     }
 
-    /// The data, even if a handler panicked while holding it (none should).
+    /// The data, even if a handler panicked while holding it (none should); what the tenant
+    /// starts with is put in at the first use (starting stays cheap).
     pub(crate) fn data(&self) -> MutexGuard<'_, Data> {
-        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+        let mut d = self.data.lock().unwrap_or_else(PoisonError::into_inner);
+        if !self.seeded.load(Ordering::Acquire) {
+            let seed = self
+                .seed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(seed) = seed {
+                self.apply_seed(&mut d, seed);
+            }
+            self.seeded.store(true, Ordering::Release);
+        }
+        d
+    }
+
+    /// Puts in the users, organizations and Management objects the tenant starts with.
+    fn apply_seed(&self, d: &mut Data, seed: Seed) {
+        let Seed {
+            users,
+            organizations,
+            emails,
+        } = seed;
+        seed_management(d, self);
+        for email in STARTING_USERS {
+            if !emails.contains(*email) {
+                d.add_user(email, None, &json!({"email_verified": true}));
+            }
+        }
+        for user in &users {
+            let mut extra = json!({"email_verified": true});
+            if let Some(name) = &user.name {
+                extra["name"] = json!(name);
+            }
+            if user.blocked {
+                extra["blocked"] = json!(true);
+            }
+            let password = Some(user.password.clone());
+            match user.id.as_deref().and_then(|id| id.strip_prefix("auth0|")) {
+                Some(local) => d.add_user_with_id(local, &user.email, password, &extra),
+                None => d.add_user(&user.email, password, &extra),
+            };
+        }
+        for org in &organizations {
+            let members: BTreeSet<String> = org
+                .members
+                .iter()
+                .filter_map(|member| {
+                    if d.users.contains_key(member) {
+                        Some(member.clone())
+                    } else {
+                        d.user_by_email(member).map(|(id, _)| id.clone())
+                    }
+                })
+                .collect();
+            let now = timestamp();
+            d.store
+                .collections
+                .entry("/organizations".into())
+                .or_default()
+                .push(json!({
+                    "id": org.id, "name": org.name,
+                    "display_name": org.display_name.clone().unwrap_or_else(|| org.name.clone()),
+                    "created_at": now, "updated_at": now,
+                }));
+            d.store.relations.insert(
+                format!("/organizations/{}/members", org.id),
+                members.into_iter().map(Value::String).collect(),
+            );
+        }
+        management::sync_organizations(d);
+    }
+
+    /// The client that sends back-channel logout tokens.
+    pub(crate) fn http(&self) -> Result<&reqwest::Client, String> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            // Back-channel logout URLs are the applications' own, on this machine.
+            .no_proxy()
+            .timeout(BACKCHANNEL_TIMEOUT)
+            .build()
+            .map_err(|e| format!("the stand-in's HTTP client: {e}"))?;
+        Ok(self.http.get_or_init(|| client))
+    }
+
+    pub(crate) fn requests(&self) -> MutexGuard<'_, Vec<api::ReceivedRequest>> {
+        self.requests.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, Vec<api::Fault>> {
+        self.faults.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn rate_window(&self) -> MutexGuard<'_, (u64, u64)> {
+        self.rate.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The scopes an API defines, for a registered audience: an API given to the builder, or
@@ -291,6 +411,7 @@ impl Data {
             "nickname": nickname,
             "created_at": now,
             "updated_at": now,
+            "picture": format!("https://s.gravatar.com/avatar/{}?s=480&r=pg&d=mp", crate::state::email_digest(email)),
             "identities": [{
                 "connection": CONNECTION,
                 "provider": "auth0",
@@ -332,7 +453,7 @@ impl Data {
 }
 
 impl Standin {
-    /// Starts the stand-in on a free port of 127.0.0.1, with a new signing key: the same as
+    /// Starts the stand-in on a free port of 127.0.0.1, with the process's signing key: the same as
     /// `Standin::builder().start()`.
     pub async fn start() -> Result<Self, Error> {
         Self::builder().start().await
@@ -372,21 +493,31 @@ impl Standin {
                 )));
             }
         }
+        // Members are users given to the builder or the tenant's own, by email or given id.
+        let given_ids: BTreeSet<String> =
+            builder.users.iter().filter_map(|u| u.id.clone()).collect();
+        for org in &builder.organizations {
+            for member in &org.members {
+                let known = given_ids.contains(member)
+                    || emails.contains(&member.to_lowercase())
+                    || STARTING_USERS.contains(&member.to_lowercase().as_str());
+                if !known {
+                    return Err(Error::Invalid(format!(
+                        "the member {member:?} of the organization {:?} is not a user",
+                        org.id
+                    )));
+                }
+            }
+        }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", builder.port)).await?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let apis = builder.checked_apis(&format!("{base}/api/v2/"))?;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            // Back-channel logout URLs are the applications' own, on this machine.
-            .no_proxy()
-            .timeout(BACKCHANNEL_TIMEOUT)
-            .build()
-            .map_err(|e| Error::Setup(format!("its HTTP client: {e}")))?;
-        // Key generation takes a moment; keep it off the async threads.
-        let key = tokio::task::spawn_blocking(SigningKey::generate)
-            .await
-            .map_err(|e| Error::KeyGeneration(e.to_string()))??;
+        let key = if builder.own_key {
+            new_key().await?
+        } else {
+            shared_key().await?
+        };
         let state = Arc::new(Tenant {
             base,
             key,
@@ -397,94 +528,18 @@ impl Standin {
             applications,
             apis,
             lifetimes: builder.lifetimes,
-            http,
+            http: std::sync::OnceLock::new(),
+            requests: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
+            rate: Mutex::new((0, 0)),
+            seed: Mutex::new(Some(Seed {
+                users: builder.users,
+                organizations: builder.organizations,
+                emails,
+            })),
+            seeded: AtomicBool::new(false),
         });
-        {
-            let mut d = state.data();
-            for (id, name, description) in [
-                ("rol_standin_admin", "admin", "Administrators"),
-                ("rol_standin_reader", "reader", "Read-only access"),
-            ] {
-                d.roles.insert(
-                    id.to_string(),
-                    json!({"id": id, "name": name, "description": description}),
-                );
-            }
-            for email in ["ana@example.com", "ben@example.com", "chloe@example.com"] {
-                if !emails.contains(email) {
-                    d.add_user(email, None, &json!({"email_verified": true}));
-                }
-            }
-            for user in &builder.users {
-                let mut extra = json!({"email_verified": true});
-                if let Some(name) = &user.name {
-                    extra["name"] = json!(name);
-                }
-                if user.blocked {
-                    extra["blocked"] = json!(true);
-                }
-                let password = Some(user.password.clone());
-                match user.id.as_deref().and_then(|id| id.strip_prefix("auth0|")) {
-                    Some(local) => d.add_user_with_id(local, &user.email, password, &extra),
-                    None => d.add_user(&user.email, password, &extra),
-                };
-            }
-            for org in &builder.organizations {
-                let mut members = BTreeSet::new();
-                for member in &org.members {
-                    let id = if d.users.contains_key(member) {
-                        Some(member.clone())
-                    } else {
-                        d.user_by_email(member).map(|(id, _)| id.clone())
-                    };
-                    let Some(id) = id else {
-                        return Err(Error::Invalid(format!(
-                            "the member {member:?} of the organization {:?} is not a user",
-                            org.id
-                        )));
-                    };
-                    members.insert(id);
-                }
-                d.organizations.insert(
-                    org.id.clone(),
-                    Org {
-                        id: org.id.clone(),
-                        name: org.name.clone(),
-                        display_name: org.display_name.clone().unwrap_or_else(|| org.name.clone()),
-                        members,
-                    },
-                );
-            }
-        }
-        let app = Router::new()
-            .route("/.well-known/openid-configuration", get(oauth::discovery))
-            .route("/.well-known/jwks.json", get(oauth::jwks))
-            .route("/authorize", get(login::authorize))
-            .route("/u/login", post(login::submit))
-            .route("/oauth/token", post(oauth::token))
-            .route("/oauth/revoke", post(tokens::revoke))
-            .route("/userinfo", get(oauth::userinfo).post(oauth::userinfo))
-            .route("/v2/logout", get(logout::v2_logout))
-            .route(
-                "/oidc/logout",
-                get(logout::oidc_logout).post(logout::oidc_logout_form),
-            )
-            .route(
-                "/api/v2/users",
-                get(management::list_users).post(management::create_user),
-            )
-            .route(
-                "/api/v2/users/{id}",
-                get(management::get_user).delete(management::delete_user),
-            )
-            .route(
-                "/api/v2/users/{id}/roles",
-                get(management::list_user_roles).post(management::assign_roles),
-            )
-            .route("/api/v2/roles", get(management::list_roles))
-            .fallback(management::not_found)
-            .method_not_allowed_fallback(management::method_not_allowed)
-            .with_state(state.clone());
+        let app = routes().clone().with_state(state.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -609,6 +664,158 @@ impl Standin {
     pub fn backchannel_logouts(&self) -> Vec<BackchannelLogout> {
         self.state.data().backchannel_logouts.clone()
     }
+}
+
+impl Standin {
+    /// Makes the next Management requests (all, or one operation's) meet `fault`: a 429 with
+    /// `X-RateLimit-Reset`, an error status, or a delay. Faults are met in the order given.
+    pub fn inject(&self, fault: Fault) {
+        self.state.faults().push(fault);
+    }
+
+    /// The Management API requests received so far, oldest first: what an application sent.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.state.requests().clone()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.state.requests().clear();
+    }
+}
+
+/// The Management API's own objects a tenant starts with: the database connection, the
+/// applications and APIs given to the builder with a client grant for each application to
+/// the Management API, two roles.
+fn seed_management(d: &mut Data, t: &Tenant) {
+    let now = timestamp();
+    let clients: Vec<String> = t.applications.keys().cloned().collect();
+    let store = &mut d.store;
+    let mut put = |collection: &str, item: Value| {
+        store
+            .collections
+            .entry(collection.to_string())
+            .or_default()
+            .push(item);
+    };
+    put(
+        "/connections",
+        json!({
+            "id": "con_standinDatabase1", "name": CONNECTION, "display_name": CONNECTION,
+            "strategy": "auth0", "options": {"brute_force_protection": true},
+            "enabled_clients": clients, "is_domain_connection": false, "realms": [CONNECTION],
+        }),
+    );
+    for app in t.applications.values() {
+        put(
+            "/clients",
+            json!({
+                "client_id": app.client_id, "client_secret": app.client_secret,
+                "name": app.name, "callbacks": app.callbacks,
+                "allowed_logout_urls": app.logout_urls, "app_type": "regular_web",
+                "grant_types": ["authorization_code", "refresh_token", "client_credentials", "password"],
+                "token_endpoint_auth_method": "client_secret_post", "is_first_party": true,
+                "tenant": "standin",
+            }),
+        );
+    }
+    for (i, api) in t.apis.values().enumerate() {
+        put(
+            "/resource-servers",
+            json!({
+                "id": format!("65f0c0de0000000000{i:06x}"), "name": api.identifier,
+                "identifier": api.identifier, "signing_alg": "RS256",
+                "scopes": api.scopes.iter().map(|s| json!({"value": s})).collect::<Vec<_>>(),
+                "token_lifetime": t.lifetimes.access_token, "allow_offline_access": false,
+                "skip_consent_for_verifiable_first_party_clients": true,
+            }),
+        );
+    }
+    let management = t.management_audience();
+    for client in &clients {
+        put(
+            "/client-grants",
+            json!({
+                "id": format!("cgr_standin{}", put_count(client)), "client_id": client,
+                "audience": management, "scope": MANAGEMENT_SCOPES,
+                "subject_type": "client",
+            }),
+        );
+        for api in t.apis.values() {
+            put(
+                "/client-grants",
+                json!({
+                    "id": format!("cgr_standin{}", put_count(&format!("{client} {}", api.identifier))),
+                    "client_id": client, "audience": api.identifier, "scope": api.scopes,
+                    "subject_type": "client",
+                }),
+            );
+        }
+    }
+    for (id, name, description) in [
+        ("rol_standin_admin", "admin", "Administrators"),
+        ("rol_standin_reader", "reader", "Read-only access"),
+    ] {
+        put(
+            "/roles",
+            json!({"id": id, "name": name, "description": description}),
+        );
+    }
+    let _ = now;
+}
+
+/// A short hexadecimal digest of `text`: stable ids for the objects a tenant starts with.
+fn put_count(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The routes, made once per process (each start gives them its state).
+fn routes() -> &'static Router<Arc<Tenant>> {
+    static ROUTES: std::sync::OnceLock<Router<Arc<Tenant>>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        Router::new()
+            .route("/.well-known/openid-configuration", get(oauth::discovery))
+            .route("/.well-known/jwks.json", get(oauth::jwks))
+            .route("/authorize", get(login::authorize))
+            .route("/u/login", post(login::submit))
+            .route("/oauth/token", post(oauth::token))
+            .route("/oauth/revoke", post(tokens::revoke))
+            .route("/userinfo", get(oauth::userinfo).post(oauth::userinfo))
+            .route("/v2/logout", get(logout::v2_logout))
+            .route(
+                "/oidc/logout",
+                get(logout::oidc_logout).post(logout::oidc_logout_form),
+            )
+            .route("/api/v2/{*rest}", any(api::handle))
+            .route(
+                "/standin/faults",
+                post(control::add_fault).delete(control::clear_faults),
+            )
+            .route(
+                "/standin/requests",
+                get(control::requests).delete(control::clear_requests),
+            )
+            .fallback(management::not_found)
+    })
+}
+
+/// A new signing key, made off the async threads (it takes a moment).
+async fn new_key() -> Result<Arc<SigningKey>, Error> {
+    tokio::task::spawn_blocking(SigningKey::generate)
+        .await
+        .map_err(|e| Error::KeyGeneration(e.to_string()))?
+        .map(Arc::new)
+}
+
+/// The key the stand-ins of this process share, made by the first to start.
+async fn shared_key() -> Result<Arc<SigningKey>, Error> {
+    static SHARED: tokio::sync::OnceCell<Arc<SigningKey>> = tokio::sync::OnceCell::const_new();
+    SHARED.get_or_try_init(new_key).await.cloned()
 }
 
 /// How long a back-channel logout POST may take.

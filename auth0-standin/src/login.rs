@@ -488,6 +488,14 @@ pub(crate) async fn submit(
         && let Some(org) = d.organizations.get_mut(&invited.organization)
     {
         org.members.insert(user_id.clone());
+        let members = d
+            .store
+            .relations
+            .entry(format!("/organizations/{}/members", invited.organization))
+            .or_default();
+        if !members.contains(&json!(user_id)) {
+            members.push(json!(user_id));
+        }
     }
     if let Some(account) = d.users.get_mut(&user_id) {
         account.record_login();

@@ -256,7 +256,7 @@ async fn post_logout_token(
         .sign_typed(&claims, "logout+jwt")
         .map_err(|e| e.to_string())?;
     let response = t
-        .http
+        .http()?
         .post(url)
         .form(&[("logout_token", token)])
         .send()

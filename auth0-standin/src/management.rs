@@ -1,25 +1,329 @@
-//! The Management API endpoints the quickstart and tests use: users and roles.
-
-use std::collections::BTreeMap;
-use std::sync::Arc;
+//! The Management API's handwritten behaviour, where Auth0's meaning needs more than the
+//! generic engine: users (passwords kept and never answered, identities, `auth0|` ids, the
+//! database connection checked, metadata merged), connections (`strategy`, realms),
+//! applications (ids and secrets), client grants (the application and the API checked),
+//! organizations (kept in step with the login side: members, invitations).
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::Refused;
+use crate::api::{Request, generic, page, payload_error, select_fields};
 use crate::keys::Refusal;
 use crate::oauth::bearer_token;
-use crate::{CONNECTION, Tenant};
+use crate::state::Org;
+use crate::{CONNECTION, Data, Tenant};
 
-/// Auth0's largest page.
-const MAX_PER_PAGE: u64 = 100;
-/// Auth0 lists at most this many users through paging.
-const MAX_LISTED: u64 = 1000;
+/// A Management API error: `{"statusCode", "error", "message", "errorCode"}`.
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({
+        "statusCode": status.as_u16(),
+        "error": status.canonical_reason().unwrap_or("Error"),
+        "message": message,
+        "errorCode": code,
+    });
+    (status, Json(body)).into_response()
+}
+
+pub(crate) async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "not_found", "Not Found")
+}
+
+/// Checks the bearer token (signature, expiry, issuer, Management API audience) and that it
+/// carries one of `any_of` scopes (any token when the operation names none).
+pub(crate) fn authorize(t: &Tenant, headers: &HeaderMap, any_of: &[&str]) -> Result<(), Refused> {
+    let unauthorized = |message: &str| error(StatusCode::UNAUTHORIZED, "invalid_token", message);
+    let Some(token) = bearer_token(headers) else {
+        return Err(Refused::from(unauthorized("Missing authentication")));
+    };
+    let audience = t.management_audience();
+    let claims = match t.key.check(token, &t.issuer(), &audience) {
+        Ok(c) => c,
+        Err(Refusal::Expired) => {
+            return Err(Refused::from(unauthorized(
+                "Expired token received for JSON Web Token validation",
+            )));
+        }
+        Err(Refusal::Audience) => {
+            return Err(Refused::from(unauthorized(&format!(
+                "Bad audience: {audience}"
+            ))));
+        }
+        Err(Refusal::Invalid(why)) => return Err(Refused::from(unauthorized(why))),
+    };
+    let granted = claims["scope"].as_str().unwrap_or_default();
+    if any_of.is_empty() || granted.split_whitespace().any(|s| any_of.contains(&s)) {
+        Ok(())
+    } else {
+        Err(Refused::from(error(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            &format!("Insufficient scope, expected any of: {}", any_of.join(",")),
+        )))
+    }
+}
+
+/// The handwritten answer to a request, when its operation has one.
+pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option<Response> {
+    let route = req.route;
+    let response = match (route.method, route.path) {
+        ("POST", "/users") => create_user(d, req),
+        ("GET", "/users") => list_users(d, req),
+        ("GET", "/users-by-email") => users_by_email(d, req),
+        ("GET", "/users/{id}") => match d.users.get(req.last_param()) {
+            Some(u) => Json(select_fields(req.query, u.profile.clone())).into_response(),
+            None => no_user(),
+        },
+        ("PATCH", "/users/{id}") => update_user(d, req),
+        ("DELETE", "/users/{id}") => {
+            // Like Auth0, deleting a user that is not there succeeds.
+            let id = req.last_param().to_string();
+            d.users.remove(&id);
+            d.store.forget(&format!("/users/{id}"), &id);
+            sync_organizations(d);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", "/connections") => {
+            let mut body = req.body.clone();
+            let name = body["name"].as_str().unwrap_or_default().to_string();
+            let strategy = body["strategy"].as_str().unwrap_or_default().to_string();
+            for (member, value) in [
+                ("options", json!({})),
+                ("enabled_clients", json!([])),
+                ("is_domain_connection", json!(false)),
+                ("realms", json!([name])),
+                ("display_name", json!(name)),
+            ] {
+                if body.get(member).is_none_or(Value::is_null) {
+                    body[member] = value;
+                }
+            }
+            // Enterprise directories get a provisioning ticket (for the AD/LDAP connector).
+            if matches!(
+                strategy.as_str(),
+                "ad" | "adfs" | "waad" | "google-apps" | "auth0-adldap" | "pingfederate" | "samlp"
+            ) {
+                body["provisioning_ticket_url"] = json!(format!(
+                    "{}/p/{strategy}/{}",
+                    t.base,
+                    crate::state::random_hex(16).unwrap_or_default()
+                ));
+            }
+            if strategy == "auth0"
+                && let Some(options) = body.get_mut("options").and_then(Value::as_object_mut)
+            {
+                options
+                    .entry("brute_force_protection")
+                    .or_insert(json!(true));
+            }
+            generic(t, d, &with_body(req, body))
+        }
+        ("DELETE", "/connections/{id}") => {
+            // Auth0 answers 202 and when the deletion was taken in.
+            let response = generic(t, d, req);
+            if !response.status().is_success() {
+                return Some(response);
+            }
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({ "deleted_at": crate::timestamp() })),
+            )
+                .into_response()
+        }
+        ("POST", "/clients") => {
+            let mut body = req.body.clone();
+            body["client_secret"] = json!(crate::state::random(48).unwrap_or_default());
+            for (member, value) in [
+                ("callbacks", json!([])),
+                ("allowed_logout_urls", json!([])),
+                (
+                    "grant_types",
+                    json!([
+                        "authorization_code",
+                        "implicit",
+                        "refresh_token",
+                        "client_credentials"
+                    ]),
+                ),
+                ("app_type", json!("regular_web")),
+                ("token_endpoint_auth_method", json!("client_secret_post")),
+                ("is_first_party", json!(true)),
+                ("cross_origin_auth", json!(false)),
+                ("oidc_conformant", json!(true)),
+                ("sso_disabled", json!(false)),
+                ("custom_login_page_on", json!(true)),
+                (
+                    "jwt_configuration",
+                    json!({"alg": "RS256", "lifetime_in_seconds": 36000, "secret_encoded": false}),
+                ),
+                (
+                    "signing_keys",
+                    json!([{"cert": "", "pkcs7": "", "subject": "deprecated"}]),
+                ),
+                ("tenant", json!("standin")),
+            ] {
+                if body.get(member).is_none() {
+                    body[member] = value;
+                }
+            }
+            generic(t, d, &with_body(req, body))
+        }
+        ("POST", "/client-grants") => {
+            let client = req.body["client_id"].as_str().unwrap_or_default();
+            let audience = req.body["audience"].as_str().unwrap_or_default();
+            if d.store.item("/clients", "client_id", client).is_none() {
+                return Some(error(
+                    StatusCode::NOT_FOUND,
+                    "inexistent_client",
+                    "Client not found",
+                ));
+            }
+            let known = audience == t.management_audience()
+                || d.store
+                    .item("/resource-servers", "identifier", audience)
+                    .is_some();
+            if !known {
+                return Some(error(
+                    StatusCode::NOT_FOUND,
+                    "inexistent_resource_server",
+                    "No resource server found by specified identifier",
+                ));
+            }
+            generic(t, d, req)
+        }
+        ("POST", "/organizations/{id}/enabled_connections") => {
+            // The answer names the connection's name and strategy.
+            let mut body = req.body.clone();
+            let id = body["connection_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            match d.store.item("/connections", "id", &id) {
+                Some(c) => {
+                    body["connection"] = json!({"name": c["name"], "strategy": c["strategy"]});
+                }
+                None => return Some(crate::api::not_found("/connections")),
+            }
+            let response = generic(t, d, &with_body(req, body));
+            sync_organizations(d);
+            response
+        }
+        ("POST", "/organizations/{id}/invitations") => {
+            let mut body = req.body.clone();
+            if body.get("roles").is_none() {
+                body["roles"] = json!([]);
+            }
+            let org = req.params[0].clone();
+            let response = generic(t, d, &with_body(req, body));
+            if response.status().is_success() {
+                let path = req.path();
+                let email = req.body["invitee"]["email"].as_str().unwrap_or_default();
+                let client = req.body["client_id"].as_str().unwrap_or_default();
+                let expires = crate::now() + crate::state::INVITATION_SECONDS;
+                let created = d
+                    .store
+                    .collections
+                    .get_mut(&path)
+                    .and_then(|items| items.last_mut());
+                if let Some(item) = created {
+                    let id = item["id"].as_str().unwrap_or_default().to_string();
+                    let org_name = d
+                        .store
+                        .item("/organizations", "id", &org)
+                        .and_then(|o| o["name"].as_str())
+                        .unwrap_or_default()
+                        .to_string();
+                    let item = d
+                        .store
+                        .collections
+                        .get_mut(&path)
+                        .and_then(|items| items.last_mut())
+                        .expect("just created");
+                    item["organization_id"] = json!(org);
+                    item["invitation_url"] = json!(format!(
+                        "{}/login?invitation={id}&organization={org}&organization_name={org_name}",
+                        t.base
+                    ));
+                    item["expires_at"] = json!(crate::timestamp());
+                    let answer = crate::api::present(route, item);
+                    d.invitations.insert(
+                        id,
+                        crate::state::Invited {
+                            organization: org,
+                            email: email.to_string(),
+                            client_id: client.to_string(),
+                            expires,
+                        },
+                    );
+                    return Some((StatusCode::CREATED, Json(answer)).into_response());
+                }
+            }
+            response
+        }
+        _ if route.group.starts_with("organizations") => {
+            let response = generic(t, d, req);
+            sync_organizations(d);
+            response
+        }
+        _ => return None,
+    };
+    Some(response)
+}
+
+/// The request with another body.
+fn with_body<'a>(req: &Request<'a>, body: Value) -> Request<'a> {
+    Request {
+        route: req.route,
+        params: req.params,
+        query: req.query,
+        body,
+    }
+}
+
+/// The organizations the login side reads, from the Management store: ids, names, display
+/// names and members.
+pub(crate) fn sync_organizations(d: &mut Data) {
+    let orgs: Vec<Value> = d
+        .store
+        .collections
+        .get("/organizations")
+        .cloned()
+        .unwrap_or_default();
+    let mut synced = std::collections::BTreeMap::new();
+    for o in orgs {
+        let id = o["id"].as_str().unwrap_or_default().to_string();
+        let name = o["name"].as_str().unwrap_or_default().to_string();
+        let members = crate::api::relation_entries(d, &format!("/organizations/{id}/members"))
+            .iter()
+            .filter_map(|m| m.as_str().map(str::to_string))
+            .collect();
+        synced.insert(
+            id.clone(),
+            Org {
+                display_name: o["display_name"]
+                    .as_str()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(&name)
+                    .to_string(),
+                id,
+                name,
+                members,
+            },
+        );
+    }
+    d.organizations = synced;
+}
+
+fn no_user() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "inexistent_user",
+        "The user does not exist.",
+    )
+}
+
 /// The members a create-user body may have.
 const CREATE_USER_MEMBERS: &[&str] = &[
     "email",
@@ -41,214 +345,20 @@ const CREATE_USER_MEMBERS: &[&str] = &[
     "username",
 ];
 
-/// A Management API error: `{"statusCode", "error", "message", "errorCode"}`.
-pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({
-        "statusCode": status.as_u16(),
-        "error": status.canonical_reason().unwrap_or("Error"),
-        "message": message,
-        "errorCode": code,
-    });
-    (status, Json(body)).into_response()
+/// The database connections: the default one and those created with strategy `auth0`.
+fn database_connection(d: &Data, name: &str) -> bool {
+    name == CONNECTION
+        || d.store
+            .collections
+            .get("/connections")
+            .into_iter()
+            .flatten()
+            .any(|c| c["name"] == name && c["strategy"] == "auth0")
 }
 
-pub(crate) async fn not_found() -> Response {
-    error(StatusCode::NOT_FOUND, "not_found", "Not Found")
-}
-
-pub(crate) async fn method_not_allowed() -> Response {
-    error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "Method Not Allowed",
-    )
-}
-
-/// Checks the bearer token (signature, expiry, issuer, Management API audience) and that it
-/// carries one of `any_of` scopes.
-fn authorize(t: &Tenant, headers: &HeaderMap, any_of: &[&str]) -> Result<(), Refused> {
-    let unauthorized = |message: &str| error(StatusCode::UNAUTHORIZED, "invalid_token", message);
-    let Some(token) = bearer_token(headers) else {
-        return Err(Refused::from(unauthorized("Missing authentication")));
-    };
-    let audience = t.management_audience();
-    let claims = match t.key.check(token, &t.issuer(), &audience) {
-        Ok(c) => c,
-        Err(Refusal::Expired) => {
-            return Err(Refused::from(unauthorized(
-                "Expired token received for JSON Web Token validation",
-            )));
-        }
-        Err(Refusal::Audience) => {
-            return Err(Refused::from(unauthorized(&format!(
-                "Bad audience: {audience}"
-            ))));
-        }
-        Err(Refusal::Invalid(why)) => return Err(Refused::from(unauthorized(why))),
-    };
-    let granted = claims["scope"].as_str().unwrap_or_default();
-    if granted.split_whitespace().any(|s| any_of.contains(&s)) {
-        Ok(())
-    } else {
-        Err(Refused::from(error(
-            StatusCode::FORBIDDEN,
-            "insufficient_scope",
-            &format!("Insufficient scope, expected any of: {}", any_of.join(",")),
-        )))
-    }
-}
-
-/// The path's `{id}`, or Auth0's error for a malformed one.
-fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, Refused> {
-    path.map(|Path(id)| id).map_err(|_| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "invalid_uri",
-            "Path validation error: the id is not valid",
-        )
-        .into()
-    })
-}
-
-/// Query parameters; repeated names keep the last value.
-fn query(raw: Option<String>) -> BTreeMap<String, String> {
-    url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect()
-}
-
-fn query_error(message: String) -> Response {
-    error(StatusCode::BAD_REQUEST, "invalid_query_string", &message)
-}
-
-/// `page`, `per_page` and `include_totals` as Auth0 reads them.
-struct Paging {
-    page: u64,
-    per_page: u64,
-    include_totals: bool,
-}
-
-fn paging(q: &BTreeMap<String, String>, default_per_page: u64) -> Result<Paging, Refused> {
-    let number = |name: &str, default: u64| -> Result<u64, Refused> {
-        match q.get(name) {
-        None => Ok(default),
-        Some(v) => v.parse::<u64>().map_err(|_| {
-            query_error(format!(
-                "Query validation error: 'Expected type integer but found {v:?}' on property {name}."
-            ))
-            .into()
-        }),
-    }
-    };
-    let page = number("page", 0)?;
-    let per_page = number("per_page", default_per_page)?;
-    if per_page > MAX_PER_PAGE {
-        return Err(Refused::from(query_error(format!(
-            "Query validation error: 'Too big: must be at most {MAX_PER_PAGE}' on property per_page."
-        ))));
-    }
-    let include_totals = match q.get("include_totals").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(Refused::from(query_error(format!(
-                "Query validation error: 'Expected type boolean but found {other:?}' on property include_totals."
-            ))));
-        }
-    };
-    Ok(Paging {
-        page,
-        per_page,
-        include_totals,
-    })
-}
-
-/// One page of `items`: a plain array, or with `include_totals` an object holding the page
-/// under `name` with `start`, `limit`, `length` and `total`.
-fn page_of(items: Vec<Value>, paging: &Paging, name: &str) -> Response {
-    let total = items.len();
-    let start = paging.page.saturating_mul(paging.per_page);
-    let page: Vec<Value> = items
-        .into_iter()
-        .skip(usize::try_from(start).unwrap_or(usize::MAX))
-        .take(usize::try_from(paging.per_page).unwrap_or(usize::MAX))
-        .collect();
-    if !paging.include_totals {
-        return Json(Value::Array(page)).into_response();
-    }
-    let mut body = Map::new();
-    body.insert("start".into(), json!(start));
-    body.insert("limit".into(), json!(paging.per_page));
-    body.insert("length".into(), json!(page.len()));
-    body.insert("total".into(), json!(total));
-    body.insert(name.into(), Value::Array(page));
-    Json(Value::Object(body)).into_response()
-}
-
-fn payload_error(message: &str) -> Response {
-    error(
-        StatusCode::BAD_REQUEST,
-        "invalid_body",
-        &format!("Payload validation error: {message}"),
-    )
-}
-
-fn json_object(body: &[u8]) -> Result<Map<String, Value>, Refused> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Refused::from(payload_error(
-            "'Expected type object' on the request body.",
-        ))),
-        Err(_) => Err(Refused::from(error(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            "Invalid request payload JSON format",
-        ))),
-    }
-}
-
-fn no_user() -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        "inexistent_user",
-        "The user does not exist.",
-    )
-}
-
-pub(crate) async fn list_users(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    if let Err(e) = authorize(&t, &headers, &["read:users", "read:user_idp_tokens"]) {
-        return e.into_response();
-    }
-    let q = query(raw);
-    let paging = match paging(&q, 50) {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    if (paging.page.saturating_add(1)).saturating_mul(paging.per_page) > MAX_LISTED {
-        return query_error(format!(
-            "You can only page through the first {MAX_LISTED} records. Use the export job \
-             for more."
-        ));
-    }
-    let users: Vec<Value> = t.data().users.values().map(|u| u.profile.clone()).collect();
-    page_of(users, &paging, "users")
-}
-
-pub(crate) async fn create_user(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(e) = authorize(&t, &headers, &["create:users"]) {
-        return e.into_response();
-    }
-    let mut body = match json_object(&body) {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
+fn create_user(d: &mut Data, req: &Request<'_>) -> Response {
+    let Value::Object(mut body) = req.body.clone() else {
+        return payload_error("'Expected type object' on the request body.");
     };
     if let Some(extra) = body
         .keys()
@@ -256,54 +366,63 @@ pub(crate) async fn create_user(
     {
         return payload_error(&format!("'Additional properties not allowed: {extra}'."));
     }
-    let Some(connection) = body.get("connection").and_then(Value::as_str) else {
+    let Some(connection) = body
+        .get("connection")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
         return payload_error("'Missing required property: connection'.");
     };
-    if connection != CONNECTION {
+    let known = database_connection(d, &connection)
+        || d.store
+            .collections
+            .get("/connections")
+            .into_iter()
+            .flatten()
+            .any(|c| c["name"] == connection.as_str());
+    if !known {
         return error(
             StatusCode::BAD_REQUEST,
             "inexistent_connection",
             "The connection does not exist.",
         );
     }
-    let Some(email) = body
-        .get("email")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-    else {
-        return payload_error("'Missing required property: email'.");
+    let database = database_connection(d, &connection);
+    // Passwordless users (`sms`, `email`) and social ones may come without an email address.
+    let email = match body.get("email").and_then(Value::as_str) {
+        Some(email) => email.to_string(),
+        None if database || body.get("phone_number").is_none() => {
+            return payload_error("'Missing required property: email'.");
+        }
+        None => String::new(),
     };
-    let valid_email = email
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-    if !valid_email {
+    if !email.is_empty() && !crate::config::valid_email(&email) {
         return payload_error(&format!(
             "'Object didn't pass validation for format email: {email}' on property email."
         ));
     }
-    let Some(password) = body
+    let password = body
         .get("password")
         .and_then(Value::as_str)
-        .map(str::to_string)
-    else {
-        return payload_error("'Missing required property: password'.");
-    };
-    if password.chars().count() < 8 {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            "PasswordStrengthError: Password is too weak",
-        );
+        .map(str::to_string);
+    if database {
+        match &password {
+            None => return payload_error("'Missing required property: password'."),
+            Some(p) if p.chars().count() < 8 => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    "PasswordStrengthError: Password is too weak",
+                );
+            }
+            Some(_) => {}
+        }
     }
-    // What the user's profile keeps of the body.
-    for member in ["connection", "password", "verify_email", "user_id"] {
-        body.remove(member);
-    }
-    let mut d = t.data();
-    let taken = d
-        .users
-        .values()
-        .any(|u| u.profile["email"].as_str().map(str::to_lowercase) == Some(email.to_lowercase()));
+    let taken = !email.is_empty()
+        && d.users.values().any(|u| {
+            u.profile["email"].as_str().map(str::to_lowercase) == Some(email.to_lowercase())
+                && u.profile["identities"][0]["connection"] == connection.as_str()
+        });
     if taken {
         return error(
             StatusCode::CONFLICT,
@@ -311,144 +430,152 @@ pub(crate) async fn create_user(
             "The user already exists.",
         );
     }
-    let user = d.add_user(&email, Some(password), &Value::Object(body));
+    let given_id = body
+        .get("user_id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    // What the user's profile keeps of the body.
+    for member in ["connection", "password", "verify_email", "user_id"] {
+        body.remove(member);
+    }
+    body.entry("email_verified").or_insert(json!(false));
+    body.entry("blocked").or_insert(json!(false));
+    let user = match given_id {
+        Some(local) => d.add_user_with_id(&local, &email, password, &Value::Object(body)),
+        None => d.add_user(&email, password, &Value::Object(body)),
+    };
+    let mut user = user;
+    if connection != CONNECTION
+        && let Some(id) = user["user_id"].as_str().map(str::to_string)
+        && let Some(account) = d.users.remove(&id)
+    {
+        // The id names the connection's provider: `auth0|`, `sms|`, `email|`, ...
+        let strategy = d
+            .store
+            .collections
+            .get("/connections")
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == connection.as_str())
+            .and_then(|c| c["strategy"].as_str())
+            .unwrap_or("auth0")
+            .to_string();
+        let local = id.strip_prefix("auth0|").unwrap_or(&id).to_string();
+        let new_id = format!("{strategy}|{local}");
+        user["user_id"] = json!(new_id);
+        user["identities"][0]["connection"] = json!(connection);
+        user["identities"][0]["provider"] = json!(strategy);
+        user["identities"][0]["isSocial"] = json!(!matches!(
+            strategy.as_str(),
+            "auth0" | "sms" | "email" | "ad" | "adfs" | "waad" | "samlp" | "okta" | "oidc"
+        ));
+        if email.is_empty()
+            && let Some(u) = user.as_object_mut()
+        {
+            for member in ["email", "name", "nickname", "picture"] {
+                u.remove(member);
+            }
+            if let Some(phone) = u.get("phone_number").cloned() {
+                u.insert("name".into(), phone.clone());
+                u.insert("nickname".into(), phone);
+            }
+        }
+        d.users.insert(
+            new_id,
+            crate::Account {
+                profile: user.clone(),
+                password: account.password,
+            },
+        );
+    }
     (StatusCode::CREATED, Json(user)).into_response()
 }
 
-pub(crate) async fn get_user(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-) -> Response {
-    if let Err(e) = authorize(&t, &headers, &["read:users", "read:user_idp_tokens"]) {
-        return e.into_response();
-    }
-    let id = match path_id(path) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
-    match t.data().users.get(&id) {
-        Some(u) => Json(u.profile.clone()).into_response(),
-        None => no_user(),
-    }
-}
-
-pub(crate) async fn delete_user(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-) -> Response {
-    if let Err(e) = authorize(&t, &headers, &["delete:users"]) {
-        return e.into_response();
-    }
-    let id = match path_id(path) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
-    // Like Auth0, deleting a user that is not there succeeds.
-    let mut d = t.data();
-    d.users.remove(&id);
-    d.user_roles.remove(&id);
-    StatusCode::NO_CONTENT.into_response()
-}
-
-pub(crate) async fn list_roles(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    if let Err(e) = authorize(&t, &headers, &["read:roles"]) {
-        return e.into_response();
-    }
-    let paging = match paging(&query(raw), 50) {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    let roles: Vec<Value> = t.data().roles.values().cloned().collect();
-    page_of(roles, &paging, "roles")
-}
-
-pub(crate) async fn list_user_roles(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    if let Err(e) = authorize(
-        &t,
-        &headers,
-        &["read:users", "read:roles", "read:role_members"],
-    ) {
-        return e.into_response();
-    }
-    let id = match path_id(path) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
-    let paging = match paging(&query(raw), 50) {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    let d = t.data();
-    if !d.users.contains_key(&id) {
-        return no_user();
-    }
-    let roles: Vec<Value> = d
-        .user_roles
-        .get(&id)
-        .into_iter()
-        .flatten()
-        .filter_map(|r| d.roles.get(r).cloned())
+fn list_users(d: &Data, req: &Request<'_>) -> Response {
+    let connection = req.query.get("connection");
+    let q = req
+        .query
+        .get("q")
+        .map(|q| q.trim_matches('"').to_lowercase());
+    let users: Vec<Value> = d
+        .users
+        .values()
+        .map(|u| u.profile.clone())
+        .filter(|u| connection.is_none_or(|c| u["identities"][0]["connection"] == c.as_str()))
+        .filter(|u| {
+            // `q` by email (`email:"a@b.c"`) or any text the profile holds.
+            q.as_deref().is_none_or(|q| {
+                let needle = q
+                    .split_once(':')
+                    .map(|(_, v)| v.trim_matches('"'))
+                    .unwrap_or(q);
+                u.to_string().to_lowercase().contains(needle)
+            })
+        })
         .collect();
-    page_of(roles, &paging, "roles")
+    page(req, users)
 }
 
-pub(crate) async fn assign_roles(
-    State(t): State<Arc<Tenant>>,
-    headers: HeaderMap,
-    path: Result<Path<String>, PathRejection>,
-    body: Bytes,
-) -> Response {
-    if let Err(e) = authorize(&t, &headers, &["update:users", "create:role_members"]) {
-        return e.into_response();
-    }
-    let id = match path_id(path) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
-    let body = match json_object(&body) {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
-    };
-    let Some(roles) = body.get("roles").and_then(Value::as_array) else {
-        return payload_error("'Missing required property: roles'.");
-    };
-    let Some(roles) = roles
-        .iter()
-        .map(|r| r.as_str().map(str::to_string))
-        .collect::<Option<Vec<String>>>()
-    else {
-        return payload_error("'Expected type string' on property roles.");
-    };
-    if roles.is_empty() {
-        return payload_error("'Array is too short (0), minimum 1' on property roles.");
-    }
-    let mut d = t.data();
-    if !d.users.contains_key(&id) {
-        return no_user();
-    }
-    if let Some(unknown) = roles.iter().find(|r| !d.roles.contains_key(*r)) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "inexistent_role",
-            &format!("The role {unknown} does not exist."),
+fn users_by_email(d: &Data, req: &Request<'_>) -> Response {
+    let Some(email) = req.query.get("email") else {
+        return crate::api::query_error(
+            "Query validation error: 'Missing required property: email'.".into(),
         );
-    }
-    let entry = d.user_roles.entry(id).or_default();
-    for r in roles {
-        if !entry.contains(&r) {
-            entry.push(r);
+    };
+    let users: Vec<Value> = d
+        .users
+        .values()
+        .filter(|u| {
+            u.profile["email"].as_str().map(str::to_lowercase) == Some(email.to_lowercase())
+        })
+        .map(|u| select_fields(req.query, u.profile.clone()))
+        .collect();
+    Json(Value::Array(users)).into_response()
+}
+
+fn update_user(d: &mut Data, req: &Request<'_>) -> Response {
+    let Value::Object(body) = req.body.clone() else {
+        return payload_error("'Expected type object' on the request body.");
+    };
+    let Some(account) = d.users.get_mut(req.last_param()) else {
+        return no_user();
+    };
+    for (k, v) in body {
+        match k.as_str() {
+            "password" => account.password = v.as_str().map(str::to_string),
+            "connection" | "client_id" | "verify_email" | "verify_password" => {}
+            // Metadata is merged member by member; a null member is removed.
+            "user_metadata" | "app_metadata" => {
+                let target = &mut account.profile[&k];
+                match v {
+                    Value::Object(m) => {
+                        if !target.is_object() {
+                            *target = json!({});
+                        }
+                        for (mk, mv) in m {
+                            if mv.is_null() {
+                                if let Some(t) = target.as_object_mut() {
+                                    t.remove(&mk);
+                                }
+                            } else {
+                                target[mk] = mv;
+                            }
+                        }
+                    }
+                    other => *target = if other.is_null() { json!({}) } else { other },
+                }
+            }
+            _ => {
+                if v.is_null()
+                    && let Some(p) = account.profile.as_object_mut()
+                {
+                    p.remove(&k);
+                } else {
+                    account.profile[&k] = v;
+                }
+            }
         }
     }
-    StatusCode::NO_CONTENT.into_response()
+    account.profile["updated_at"] = json!(crate::timestamp());
+    Json(account.profile.clone()).into_response()
 }

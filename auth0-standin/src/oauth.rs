@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use crate::config::Application;
 use crate::keys::Refusal;
 use crate::login::USER_SCOPES;
-use crate::{CONNECTION, MANAGEMENT_SCOPES, Tenant, now};
+use crate::{CONNECTION, Tenant, now};
 use crate::{Refused, tokens};
 
 const PASSWORD_REALM: &str = "http://auth0.com/oauth/grant-type/password-realm";
@@ -157,12 +157,14 @@ fn client_credentials(
     })
 }
 
-/// The application the request authenticates as (its secret checked).
-pub(crate) fn authenticate_client<'t>(
-    t: &'t Tenant,
+/// The application the request authenticates as (its secret checked): one given to the
+/// builder or created through the Management API, with its current secret (rotated ones no
+/// longer work).
+pub(crate) fn authenticate_client(
+    t: &Tenant,
     headers: &HeaderMap,
     params: &BTreeMap<String, String>,
-) -> Result<&'t Application, Refused> {
+) -> Result<Application, Refused> {
     let (client_id, client_secret) = client_credentials(headers, params)?;
     let Some(client_id) = client_id.filter(|id| !id.is_empty()) else {
         return Err(Refused::from(oauth_error(
@@ -171,8 +173,32 @@ pub(crate) fn authenticate_client<'t>(
             "Missing required parameter: client_id",
         )));
     };
-    match t.applications.get(&client_id) {
-        Some(app) if client_secret.as_deref() == Some(app.client_secret.as_str()) => Ok(app),
+    let stored = t
+        .data()
+        .store
+        .item("/clients", "client_id", &client_id)
+        .map(|c| {
+            (
+                c["client_secret"].as_str().unwrap_or_default().to_string(),
+                c["name"].as_str().unwrap_or_default().to_string(),
+            )
+        });
+    let app = match (stored, t.applications.get(&client_id)) {
+        (Some((secret, _)), Some(app)) => {
+            let mut app = app.clone();
+            app.client_secret = secret;
+            Some(app)
+        }
+        (Some((secret, name)), None) => Some(Application::new(client_id, secret).name(name)),
+        (None, _) => None,
+    };
+    match app {
+        Some(app)
+            if !app.client_secret.is_empty()
+                && client_secret.as_deref() == Some(app.client_secret.as_str()) =>
+        {
+            Ok(app)
+        }
         _ => Err(Refused::from(oauth_error(
             StatusCode::UNAUTHORIZED,
             "access_denied",
@@ -207,6 +233,7 @@ pub(crate) async fn token(
         Ok(app) => app,
         Err(e) => return e.into_response(),
     };
+    let app = &app;
     match grant_type {
         "client_credentials" => {
             client_credentials_grant(&t, app, get("audience"), get("scope"), jkt.as_deref())
@@ -300,17 +327,46 @@ fn client_credentials_grant(
             "No audience parameter was provided, and no default audience has been configured",
         );
     };
-    let available: Vec<&str> = if audience == t.management_audience() {
-        MANAGEMENT_SCOPES.to_vec()
-    } else if let Some(api) = t.apis.get(audience) {
-        api.scopes.iter().map(String::as_str).collect()
-    } else {
+    // The client grant of the application for the API decides the scopes.
+    let known_api = audience == t.management_audience()
+        || t.apis.contains_key(audience)
+        || t.data()
+            .store
+            .item("/resource-servers", "identifier", audience)
+            .is_some();
+    if !known_api {
         return oauth_error(
             StatusCode::FORBIDDEN,
             "access_denied",
             &format!("Service not enabled within domain: {audience}"),
         );
+    }
+    let grant = t
+        .data()
+        .store
+        .collections
+        .get("/client-grants")
+        .into_iter()
+        .flatten()
+        .find(|g| g["client_id"] == app.client_id.as_str() && g["audience"] == audience)
+        .map(|g| {
+            g["scope"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect::<Vec<String>>()
+        });
+    let Some(grant) = grant else {
+        return oauth_error(
+            StatusCode::FORBIDDEN,
+            "access_denied",
+            &format!(
+                "Client is not authorized to access \"{audience}\". You need to create a \"client-grant\" associated to this API."
+            ),
+        );
     };
+    let available: Vec<&str> = grant.iter().map(String::as_str).collect();
     let granted: Vec<&str> = match scope {
         None => available,
         Some(requested) => {

@@ -145,6 +145,16 @@ pub(crate) fn random_hex(bytes: usize) -> Result<String, Error> {
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The hexadecimal SHA-256 of an email address, lower-cased (the picture's address).
+pub(crate) fn email_digest(email: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(email.trim().to_lowercase().as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The values of the cookies named `name`, in the order sent.
 pub(crate) fn cookies<'h>(headers: &'h HeaderMap, name: &str) -> Vec<&'h str> {
     headers

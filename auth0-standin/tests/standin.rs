@@ -107,8 +107,8 @@ async fn create_user(s: &Standin, token: &str, email: &str, password: &str) -> V
 
 #[tokio::test]
 async fn discovery_and_a_fresh_key_per_start() {
-    let a = Standin::start().await.unwrap();
-    let b = Standin::start().await.unwrap();
+    let a = Standin::builder().own_key(true).start().await.unwrap();
+    let b = Standin::builder().own_key(true).start().await.unwrap();
     let discovery: Value = reqwest::get(format!("{}/.well-known/openid-configuration", a.url()))
         .await
         .unwrap()
@@ -283,7 +283,7 @@ async fn token_errors_have_auth0_shapes() {
     let (status, body) = send(cc(
         CLIENT_SECRET,
         Some(&audience),
-        Some("read:users delete:clients"),
+        Some("read:users launch:rockets"),
     ))
     .await;
     assert_oauth_error(status, &body, 403, "access_denied");
@@ -291,7 +291,7 @@ async fn token_errors_have_auth0_shapes() {
         body["error_description"]
             .as_str()
             .unwrap()
-            .contains("delete:clients")
+            .contains("launch:rockets")
     );
 
     let (status, body) = send(vec![("client_id".into(), CLIENT_ID.into())]).await;
@@ -561,7 +561,7 @@ async fn userinfo_checks_the_bearer_token() {
     assert_eq!(body["email"], "dana@example.com");
 
     // Signed by another tenant's key.
-    let other = Standin::start().await.unwrap();
+    let other = Standin::builder().own_key(true).start().await.unwrap();
     let forged = other.sign(&claims(now() + 600, "openid")).unwrap();
     let (status, body) = json_of(http.get(&url).bearer_auth(&forged).send().await.unwrap()).await;
     assert_oauth_error(status, &body, 401, "invalid_token");
@@ -610,7 +610,7 @@ async fn management_checks_token_audience_expiry_and_scopes() {
         "{body}"
     );
 
-    let other = Standin::start().await.unwrap();
+    let other = Standin::builder().own_key(true).start().await.unwrap();
     let forged = other
         .sign(&base(s.management_audience(), now() + 600, "read:users"))
         .unwrap();

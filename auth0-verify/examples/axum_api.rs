@@ -14,6 +14,8 @@
 //! - `REDIS_URL` (`redis://127.0.0.1:6379/`): keeps the DPoP proofs seen in that Redis, so
 //!   that several instances of the API refuse each other's replays (the first line printed
 //!   says so). Without it, each instance remembers its own.
+//! - `LOG`: the most detailed tracing level printed, default `debug` (why a request was
+//!   refused is logged at `debug`, never sent to the client).
 //!
 //! Routes: `GET /api/public` (no token), `GET /api/private` (any valid token; answers its
 //! `sub`), `GET /api/private-scoped` (scope `read:messages`), and the protected-resource
@@ -59,6 +61,9 @@ fn issuer(domain: &str) -> Result<String, Box<dyn std::error::Error>> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    // Refusals are explained in tracing only (the client gets RFC 6750's short answer).
+    let level: tracing::Level = env("LOG").map_or(Ok(tracing::Level::DEBUG), |l| l.parse())?;
+    tracing_subscriber::fmt().with_max_level(level).init();
     let port: u16 = env("PORT").map_or(Ok(3010), |p| p.parse())?;
     let mode = match env("AUTH0_DPOP").as_deref() {
         None | Some("allowed") => DpopMode::Allowed,
@@ -131,6 +136,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let token = standin.sign(&claims)?;
         eprintln!(
             "a token for it (scope read:messages, one hour):\n  curl -H 'Authorization: Bearer {token}' {base}/api/private-scoped"
+        );
+        let mut unscoped = claims;
+        unscoped["scope"] = json!("read:profile");
+        let token = standin.sign(&unscoped)?;
+        eprintln!(
+            "a token without read:messages (answered 403 insufficient_scope, the reason logged):\n  curl -i -H 'Authorization: Bearer {token}' {base}/api/private-scoped"
         );
     }
     println!("listening on {base}");

@@ -185,6 +185,12 @@ impl AccessTokenClaims {
         self.extra.get("cnf")?.get("jkt")?.as_str()
     }
 
+    /// The thumbprint of the client certificate the token is bound to (`cnf.x5t#S256`, RFC
+    /// 8705: the base64url SHA-256 of its DER), if it is a certificate-bound token.
+    pub fn x5t_s256(&self) -> Option<&str> {
+        self.extra.get("cnf")?.get("x5t#S256")?.as_str()
+    }
+
     /// Fails with [`TokenValidationError::InsufficientScope`] listing the missing scopes
     /// unless the token has every one of `required`.
     pub fn require_scopes<I, S>(&self, required: I) -> Result<(), TokenValidationError>

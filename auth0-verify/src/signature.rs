@@ -13,60 +13,9 @@ use crate::error::TokenValidationError;
 use crate::jwks::{AsymmetricSignatureVerifier, unsupported};
 use crate::jwt::RawToken;
 
-/// A shared secret, such as an application's client secret.
-///
-/// Its `Debug` output is `[redacted]`, and it has no `PartialEq`.
-#[derive(Clone)]
-pub struct Secret(Arc<[u8]>);
-
-impl Secret {
-    /// Wraps the secret's bytes.
-    pub fn new(bytes: impl AsRef<[u8]>) -> Self {
-        Secret(Arc::from(bytes.as_ref()))
-    }
-
-    /// The secret's bytes. Avoid logging them. (The same accessor name as every secret type
-    /// of the SDK.)
-    pub fn expose_secret(&self) -> &[u8] {
-        &self.0
-    }
-
-    /// The secret's bytes (the former name of [`expose_secret`](Self::expose_secret)).
-    #[deprecated(note = "use `expose_secret`, the name every secret type of the SDK uses")]
-    pub fn expose(&self) -> &[u8] {
-        self.expose_secret()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret::new(s)
-    }
-}
-
-impl From<String> for Secret {
-    fn from(s: String) -> Self {
-        Secret::new(s)
-    }
-}
-
-impl From<&[u8]> for Secret {
-    fn from(b: &[u8]) -> Self {
-        Secret::new(b)
-    }
-}
-
-impl From<Vec<u8>> for Secret {
-    fn from(b: Vec<u8>) -> Self {
-        Secret::new(b)
-    }
-}
+/// A shared secret (an application's client secret): the SDK's one secret type
+/// ([`auth0_http::Secret`]), wiped from memory on drop, `[redacted]` in `Debug`.
+pub use auth0_http::Secret;
 
 /// Verifies HS256 signatures made with a shared secret (an application's client secret, for
 /// ID tokens of applications configured with HS256).
@@ -94,10 +43,16 @@ impl SymmetricSignatureVerifier {
     /// A verifier accepting HS256 tokens signed with `secret`. An empty secret (an unset
     /// variable, say) refuses every token: anyone could sign with it.
     pub fn new(secret: impl Into<Secret>) -> Self {
-        let secret = secret.into();
+        Self::from_bytes(secret.into().expose_secret())
+    }
+
+    /// A verifier accepting HS256 tokens signed with a secret given as bytes (a key that is
+    /// not text). An empty key refuses every token.
+    pub fn from_bytes(secret: impl AsRef<[u8]>) -> Self {
+        let secret = secret.as_ref();
         SymmetricSignatureVerifier {
-            key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret.expose_secret())),
-            empty: secret.expose_secret().is_empty(),
+            key: Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret)),
+            empty: secret.is_empty(),
         }
     }
 

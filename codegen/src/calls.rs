@@ -165,7 +165,7 @@ pub fn render(ops: &[FacadeOp], with_default: &BTreeSet<String>) -> anyhow::Resu
             path = path.replace(&format!("{{{name}}}"), &value);
             args.push(quote!(#value));
         }
-        let label = format!("{}.{}", op.accessors().join("."), op.method_name());
+        let label = op.label();
         let mut setters = Vec::new();
         let mut complete = fop.raw.is_some();
         for p in fop.params.iter().filter(|p| p.location != "path") {

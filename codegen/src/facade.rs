@@ -472,7 +472,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
             }
         }
     });
-    let op_label = format!("{}.{}", op.accessors().join("."), op.method_name());
+    let op_label = op.label();
     let mut prelude = TokenStream::new();
     for p in &path_params {
         let id = format_ident!("{}", p.ident);

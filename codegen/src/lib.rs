@@ -19,7 +19,9 @@ pub mod passes;
 pub mod release_notes;
 pub mod replay;
 pub mod requests;
+pub mod scopes;
 pub mod spec;
+pub mod standin;
 pub mod surface;
 pub mod tagged;
 pub mod unions;
@@ -35,8 +37,9 @@ use generate::pretty;
 
 /// Everything one generation produces.
 pub struct Output {
-    /// Generated files, relative to the workspace root: `auth0-mgmt/src/generated/**` and the
-    /// every-operation test `auth0-mgmt/tests/it/generated/every_operation.rs`.
+    /// Generated files, relative to the workspace root: `auth0-mgmt/src/generated/**`, the
+    /// every-operation test `auth0-mgmt/tests/it/generated/every_operation.rs` and the
+    /// stand-in's table (`auth0-standin/src/generated/`).
     pub files: BTreeMap<PathBuf, String>,
     /// The `[features]` block of `auth0-mgmt/Cargo.toml` (between the generated markers).
     pub features_block: String,
@@ -60,6 +63,8 @@ pub fn generate_from_spec(spec_dir: &Path) -> Result<Output> {
 /// Generates from a loaded (not yet normalized) document.
 pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     let all_ops = ops::operations(&doc);
+    // The stand-in's table is read from the document as loaded, before the passes.
+    let standin_files = standin::render(&doc)?;
     let handwritten = passes::multipart_operations(&doc);
     // Types no generated method names but handwritten code decodes: the answers of the
     // handwritten operations, and the events of `text/event-stream` answers (the raw client
@@ -137,6 +142,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
             pub mod types;
             pub(crate) mod client;
             pub mod facade;
+            pub(crate) mod scopes;
 
             // Handwritten conveniences over generated operations, each declared here when the
             // document has the operations it builds on.
@@ -156,6 +162,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
             #types
         })?,
     );
+    files.insert(gen_path("scopes.rs"), pretty(scopes::render(&facade_ops))?);
     files.insert(
         gen_path("client.rs"),
         pretty(generate::render_client(&generated, &all_ops))?,
@@ -199,6 +206,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
                 .collect(),
         )?,
     );
+    files.extend(standin_files);
     let mut features_block = String::from("default = [\"full\"]\nfull = [\n");
     for f in &features {
         features_block.push_str(&format!("    \"{f}\",\n"));

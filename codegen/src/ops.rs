@@ -47,6 +47,12 @@ impl Operation {
         self.name.to_snake_case()
     }
 
+    /// The name errors and traces give the operation: the facade's accessors and method,
+    /// `users.roles.list`.
+    pub fn label(&self) -> String {
+        format!("{}.{}", self.accessors().join("."), self.method_name())
+    }
+
     /// The generated raw method's name (progenitor snake-cases the operationId).
     pub fn raw_ident(&self) -> String {
         self.id.to_snake_case()

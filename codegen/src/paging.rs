@@ -250,7 +250,7 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
     let item = &paging.item;
     let extract = &paging.extract;
     // Errors name the operation as it is called: `users.list`.
-    let op_id = format!("{}.{}", fop.op.accessors().join("."), fop.op.method_name());
+    let op_id = fop.op.label();
     let offset = |include_totals: bool| {
         let totals = include_totals.then(|| quote!(.include_totals(true)));
         quote! {

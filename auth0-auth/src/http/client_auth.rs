@@ -1,15 +1,17 @@
 //! How an application proves who it is to the token endpoint: a client secret (in the body or
-//! with HTTP Basic) or a private-key JWT (a client assertion).
+//! with HTTP Basic), a private-key JWT (a client assertion), or its TLS client certificate
+//! (`tls_client_auth`, RFC 8705).
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{EncodingKey, Header};
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest as _, Sha256};
 
 use auth0_http::{ClientSecret, Secret};
 
@@ -149,17 +151,88 @@ impl ClientAssertionKey {
     }
 }
 
+/// The certificate could not be read: not PEM, no certificate, or a key that TLS cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("client certificate: {reason}")]
+pub struct ClientIdentityError {
+    reason: &'static str,
+    #[source]
+    source: Option<BoxError>,
+}
+
+/// An application's TLS client certificate (with its chain) and private key, for mutual TLS
+/// (RFC 8705): the client authenticates by presenting it in the TLS handshake
+/// ([`ClientAuthentication::tls_client_auth`]), and tokens issued to it can be bound to it
+/// (`cnf.x5t#S256`, its [`thumbprint`](Self::thumbprint)).
+///
+/// `Debug` shows the certificate's thumbprint, never the key.
+#[derive(Clone)]
+pub struct ClientIdentity {
+    identity: reqwest::Identity,
+    thumbprint: String,
+}
+
+impl fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("x5t#S256", &self.thumbprint)
+            .field("key", &"[redacted]")
+            .finish()
+    }
+}
+
+impl ClientIdentity {
+    /// Reads the certificate (PEM, the client's own first, then its chain) and the private
+    /// key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC).
+    pub fn from_pem(
+        certificate_pem: impl AsRef<[u8]>,
+        private_key_pem: impl AsRef<[u8]>,
+    ) -> Result<Self, ClientIdentityError> {
+        let error = |reason, source: Option<BoxError>| ClientIdentityError { reason, source };
+        let certificates = pem::parse_many(certificate_pem.as_ref())
+            .map_err(|e| error("the certificate is not PEM", Some(Box::new(e))))?;
+        let leaf = certificates
+            .iter()
+            .find(|p| p.tag() == "CERTIFICATE")
+            .ok_or_else(|| error("the PEM text holds no certificate", None))?;
+        let thumbprint = URL_SAFE_NO_PAD.encode(Sha256::digest(leaf.contents()));
+        let mut both = certificate_pem.as_ref().to_vec();
+        both.push(b'\n');
+        both.extend_from_slice(private_key_pem.as_ref());
+        let identity = reqwest::Identity::from_pem(&both)
+            .map_err(|e| error("the certificate or key cannot be used", Some(Box::new(e))))?;
+        Ok(ClientIdentity {
+            identity,
+            thumbprint,
+        })
+    }
+
+    /// The SHA-256 thumbprint of the certificate (base64url of the digest of its DER, no
+    /// padding): the `cnf.x5t#S256` of the tokens bound to it.
+    pub fn thumbprint(&self) -> &str {
+        &self.thumbprint
+    }
+
+    /// The identity for a `reqwest::ClientBuilder` of one's own
+    /// ([`identity`](reqwest::ClientBuilder::identity)).
+    pub fn reqwest_identity(&self) -> reqwest::Identity {
+        self.identity.clone()
+    }
+}
+
 #[derive(Clone, Debug)]
 enum Method {
     None,
     SecretPost(ClientSecret),
     SecretBasic(ClientSecret),
     PrivateKeyJwt(ClientAssertionKey),
+    TlsClientAuth(ClientIdentity),
 }
 
 /// An application's client id and how it authenticates: nothing (a public application), a
 /// client secret sent in the body (`client_secret_post`, the default) or as HTTP Basic
-/// (`client_secret_basic`), or a private-key JWT.
+/// (`client_secret_basic`), a private-key JWT, or its TLS client certificate
+/// (`tls_client_auth`).
 ///
 /// `Debug` never shows the secret or the key.
 #[derive(Clone, Debug)]
@@ -204,6 +277,26 @@ impl ClientAuthentication {
         }
     }
 
+    /// Mutual TLS (`tls_client_auth`, RFC 8705): the client presents `identity` in the TLS
+    /// handshake and sends only `client_id`. The [`Client`](crate::Client) then sends the
+    /// requests that authenticate the client to the tenant's mTLS endpoints
+    /// ([`ClientBuilder::mtls_domain`](crate::ClientBuilder::mtls_domain)) with an HTTP client
+    /// presenting the certificate.
+    pub fn tls_client_auth(client_id: impl Into<String>, identity: ClientIdentity) -> Self {
+        ClientAuthentication {
+            client_id: client_id.into(),
+            method: Method::TlsClientAuth(identity),
+        }
+    }
+
+    /// The TLS client certificate, when the client authenticates with one.
+    pub fn client_identity(&self) -> Option<&ClientIdentity> {
+        match &self.method {
+            Method::TlsClientAuth(identity) => Some(identity),
+            _ => None,
+        }
+    }
+
     /// The client id.
     pub fn client_id(&self) -> &str {
         &self.client_id
@@ -240,7 +333,8 @@ impl ClientAuthentication {
     pub fn body_credentials(&self, audience: &str) -> Result<Credentials, ClientAssertionError> {
         let mut params = vec![("client_id", SecretString::from(self.client_id.as_str()))];
         match &self.method {
-            Method::None => {}
+            // The certificate is presented in the TLS handshake.
+            Method::None | Method::TlsClientAuth(_) => {}
             Method::SecretPost(secret) | Method::SecretBasic(secret) => {
                 params.push(("client_secret", SecretString::from(secret.expose_secret())));
             }

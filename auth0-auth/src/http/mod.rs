@@ -7,8 +7,9 @@
 //!   when repeated; exponential backoff with jitter, `Retry-After` and `X-RateLimit-Reset`,
 //!   a number of retries and a total deadline; no redirects.
 //! - [`Telemetry`]: the `Auth0-Client` header.
-//! - [`ClientAuthentication`]: client secret (body or HTTP Basic) or private-key JWT
-//!   ([`ClientAssertionKey`]), producing fresh [`Credentials`] for each request.
+//! - [`ClientAuthentication`]: client secret (body or HTTP Basic), private-key JWT
+//!   ([`ClientAssertionKey`]) or TLS client certificate ([`ClientIdentity`]), producing fresh
+//!   [`Credentials`] for each request.
 //! - The secret wrapper types ([`ClientSecret`], [`AccessToken`], …): `Debug` prints
 //!   `[redacted]`, no `PartialEq`.
 //! - [`sensitive_header`] and [`bearer`] for headers that carry secrets.
@@ -44,7 +45,7 @@ pub use auth0_http::{
 };
 pub use client_auth::{
     AssertionAlgorithm, BoxError, CLIENT_ASSERTION_TYPE, ClientAssertionError, ClientAssertionKey,
-    ClientAuthentication, Credentials,
+    ClientAuthentication, ClientIdentity, ClientIdentityError, Credentials,
 };
 
 /// Sends the request `build` makes through [`send`] with the real clock: `build` is called

@@ -208,8 +208,8 @@ thread_local! {
 }
 
 impl Tokens {
-    /// Tokens from `source`, timed by `clock` (`auth0_http::system_clock()` for the real
-    /// one).
+    /// Tokens from `source`, timed by `clock` (`Arc::new(http::SystemClock)` for the real
+    /// one, an [`http::ManualClock`](crate::http::ManualClock) in tests).
     pub fn from_source(source: impl TokenSource, clock: Arc<dyn Clock>) -> Self {
         Tokens::new(Arc::new(source), clock, None)
     }

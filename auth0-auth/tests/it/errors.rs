@@ -170,7 +170,7 @@ async fn rate_limited_with_and_without_reset() {
         other => panic!("expected RateLimited, got {other:?}"),
     }
     assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
-    // Token grants are not retried by default.
+    // A reset further off than the longest wait the policy allows is not waited for.
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 
     for reset in [None, Some("not-a-number"), Some("99999999999999999999999")] {

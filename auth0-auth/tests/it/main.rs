@@ -7,6 +7,7 @@ mod dpop;
 mod errors;
 mod flows;
 mod grants;
+mod mtls;
 mod on_behalf_of;
 mod retry;
 mod tokens;

@@ -4,6 +4,7 @@
 pub mod types;
 pub(crate) mod client;
 pub mod facade;
+pub(crate) mod scopes;
 #[cfg(feature = "jobs")]
 #[path = "../jobs.rs"]
 mod jobs;

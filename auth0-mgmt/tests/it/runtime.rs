@@ -285,6 +285,69 @@ async fn a_rejected_token_is_replaced_and_the_request_retried_once() {
     assert_eq!(requests_to(&server, "/api/v2/users/u").await.len(), 2);
 }
 
+/// A JWT-shaped token (unsigned: the client reads its `scope` for a hint, never trusts it).
+fn token_with_scope(scope: Option<&str>) -> String {
+    let claims = match scope {
+        Some(scope) => json!({ "scope": scope }),
+        None => json!({}),
+    };
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
+    format!("eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln")
+}
+
+#[tokio::test]
+async fn a_403_names_the_scopes_the_operation_accepts_and_whether_the_token_has_them() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+            "statusCode": 403, "error": "Forbidden",
+            "message": "Insufficient scope, expected any of: read:users",
+            "errorCode": "insufficient_scope"
+        })))
+        .mount(&server)
+        .await;
+    let forbidden = |token: String| {
+        let client = Client::builder(server.uri())
+            .token(token)
+            .max_retries(0)
+            .build()
+            .unwrap();
+        async move { client.users().get("u").send().await.unwrap_err() }
+    };
+
+    let lacking = forbidden(token_with_scope(Some("read:clients update:clients"))).await;
+    assert_eq!(lacking.status().map(|s| s.as_u16()), Some(403));
+    let text = lacking.to_string();
+    assert!(
+        text.starts_with(
+            "users.get answered 403 Forbidden (insufficient_scope): Insufficient scope, \
+             expected any of: read:users (hint: the operation needs one of the scopes \
+             read:current_user, read:user_idp_tokens, read:users; the token has none of them"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        lacking.api().and_then(|e| e.hint()),
+        text.split("(hint: ")
+            .nth(1)
+            .and_then(|h| h.strip_suffix(')'))
+    );
+
+    // A token whose scope cannot be read (opaque, or without `scope`): the accepted scopes only.
+    for token in ["opaque".to_owned(), token_with_scope(None)] {
+        let text = forbidden(token).await.to_string();
+        assert!(
+            text.contains("(hint: the operation needs one of the scopes read:current_user"),
+            "{text}"
+        );
+        assert!(!text.contains("the token has none"), "{text}");
+    }
+
+    // A token that has an accepted scope was refused for another reason: no scope hint.
+    let other = forbidden(token_with_scope(Some("read:users"))).await;
+    assert_eq!(other.api().and_then(|e| e.hint()), None, "{other}");
+}
+
 #[tokio::test]
 async fn a_static_token_rejected_with_401_is_an_error_not_a_loop() {
     let server = MockServer::start().await;

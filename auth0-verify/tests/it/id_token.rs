@@ -319,6 +319,26 @@ async fn an_empty_secret_refuses_even_tokens_signed_with_it() {
 }
 
 #[tokio::test]
+async fn the_shared_secret_is_taken_as_text_a_client_secret_or_bytes() {
+    let token = hs256(&id_claims());
+    let client_secret = auth0_http::ClientSecret::new(SECRET);
+    for keys in [
+        SymmetricSignatureVerifier::new(SECRET),
+        SymmetricSignatureVerifier::new(&client_secret),
+        SymmetricSignatureVerifier::from_bytes(SECRET.as_bytes()),
+    ] {
+        let v = TokenVerifier::new(keys, ISS, AUD).with_clock(clock);
+        assert_eq!(v.verify(&token, &none()).await.unwrap().sub, "auth0|user-1");
+    }
+    let empty = SymmetricSignatureVerifier::from_bytes([]);
+    let v = TokenVerifier::new(empty, ISS, AUD).with_clock(clock);
+    assert!(matches!(
+        v.verify(&token, &none()).await,
+        Err(TokenValidationError::UnusableKey { .. })
+    ));
+}
+
+#[tokio::test]
 async fn signature_must_match_the_secret() {
     let token = hs256(&id_claims());
     let other = TokenVerifier::new(SymmetricSignatureVerifier::new("another-secret"), ISS, AUD)

@@ -318,3 +318,105 @@ async fn protected_resource_metadata_is_served() {
         .to_json();
     assert!(disabled.get("dpop_signing_alg_values_supported").is_none());
 }
+
+/// A check of one's own: the request must name the tenant `acme`.
+#[derive(Clone)]
+struct TenantHeader;
+
+impl auth0_verify::protect::Check for TenantHeader {
+    async fn check(
+        &self,
+        request: &mut axum::http::request::Parts,
+    ) -> Result<(), auth0_verify::protect::Refusal> {
+        match request.headers.get("x-tenant") {
+            Some(tenant) if tenant == "acme" => Ok(()),
+            _ => Err(auth0_verify::protect::Refusal::invalid_token(
+                "the request names no tenant",
+            )),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_check_of_ones_own_runs_in_the_same_service() {
+    use auth0_verify::protect::{Json, Protected};
+    let app = Router::new()
+        .route("/t", get(|| async { "ok" }))
+        .layer(tower::layer::layer_fn(|inner| {
+            Protected::new(inner, TenantHeader, Json)
+        }));
+    let request = |tenant: &str| {
+        Request::get("/t")
+            .header("x-tenant", tenant)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let ok = send(&app, request("acme")).await;
+    assert_eq!((ok.status, ok.body.as_str()), (StatusCode::OK, "ok"));
+    let refused = send(&app, request("other")).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused.json()["error_description"],
+        "the request names no tenant"
+    );
+    // No layer put a challenge in the request: the default realm.
+    assert_eq!(
+        refused.challenge.as_deref(),
+        Some(
+            "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"the request names no tenant\""
+        )
+    );
+}
+
+/// An answer of one's own: plain text.
+#[derive(Clone)]
+struct PlainText;
+
+impl auth0_verify::protect::Answer<Body> for PlainText {
+    fn answer(
+        &self,
+        refusal: &auth0_verify::protect::Refusal,
+        challenge: &auth0_verify::protect::Challenge,
+    ) -> axum::http::Response<Body> {
+        let mut response = axum::http::Response::new(Body::from(refusal.description()));
+        *response.status_mut() = refusal.status();
+        for value in challenge.www_authenticate(refusal) {
+            response
+                .headers_mut()
+                .append(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    }
+}
+
+#[tokio::test]
+async fn refusals_are_written_by_the_layers_answer() {
+    let app = Router::new()
+        .route(
+            "/scoped",
+            get(|| async { "scoped" })
+                .route_layer(require_scopes(["admin"]).answer_with(PlainText)),
+        )
+        .layer(
+            AuthLayer::new(verifier())
+                .realm("plain")
+                .answer_with(PlainText),
+        );
+    let missing = send(&app, Request::get("/scoped").body(Body::empty()).unwrap()).await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.body, "an access token is required");
+    assert!(
+        missing
+            .challenge
+            .unwrap()
+            .starts_with("Bearer realm=\"plain\"")
+    );
+    let token = hs256(&access_claims());
+    let forbidden = get_with(&app, "/scoped", Some(&token)).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        forbidden.body,
+        "the access token lacks a required scope or permission"
+    );
+    assert!(forbidden.challenge.unwrap().contains("scope=\"admin\""));
+}
