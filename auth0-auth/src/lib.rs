@@ -124,6 +124,12 @@ pub use token::{
     RefreshTokenRequest, RevokeRequest, TokenExchangeRequest, TokenResponse,
 };
 pub use tokens::{TokenCache, Tokens};
+
+/// The Redis connection of the stores that instances share (feature `redis`):
+/// [`tokens::RedisTokenStore`], and with `web` the session store and logout record.
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use auth0_http::{Redis, RedisBuilder, RedisError};
 pub use userinfo::{MetadataRequest, UserInfo, UserInfoRequest};
 
 /// The verification crate, re-exported so its types can be named without another dependency.

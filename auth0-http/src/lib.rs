@@ -17,6 +17,8 @@
 //! - [`read_body`] with a cap, [`read_prefix`] for error bodies;
 //! - `blocking::Runtime` (feature `blocking`): the runtime a blocking client owns, one thread
 //!   per client, calls run on the caller's thread;
+//! - [`Redis`] (feature `redis`): the connection the fleet stores share (DPoP replays,
+//!   web sessions, logout records, client-credentials tokens), every operation bounded;
 //! - the shared parts of the errors: [`ApiError`], [`Body`] (redacted `Debug`),
 //!   [`DecodeError`] (quotes no value), [`printable`] (no log-line injection).
 //!
@@ -44,6 +46,8 @@ mod clock;
 mod deadline;
 mod error;
 mod json_path;
+#[cfg(feature = "redis")]
+mod redis_conn;
 mod retry;
 mod secret;
 mod secret_names;
@@ -57,6 +61,8 @@ pub use body::{BodyError, DEFAULT_BODY_LIMIT, ERROR_BODY_PREFIX, read_body, read
 pub use clock::{Clock, ManualClock, Sleep, SystemClock, system_clock};
 pub use deadline::{Elapsed, TICK as DEADLINE_TICK, Watchdog};
 pub use error::{ApiError, Body, DecodeError, decode_json, mark_sensitive, printable, redact};
+#[cfg(feature = "redis")]
+pub use redis_conn::{DEFAULT_REDIS_TIMEOUT, Redis, RedisBuilder, RedisError, redis_millis};
 pub use retry::{RateLimit, Repeat, RetryPolicy, rate_limit_reset, server_wait};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, IdToken, MfaToken, OneTimeCode,

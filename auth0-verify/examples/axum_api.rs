@@ -11,6 +11,9 @@
 //! - `AUTH0_AUDIENCE`: the API's identifier.
 //! - `AUTH0_DPOP`: `allowed` (default), `required` or `disabled`.
 //! - `PORT`: default 3010.
+//! - `REDIS_URL` (`redis://127.0.0.1:6379/`): keeps the DPoP proofs seen in that Redis, so
+//!   that several instances of the API refuse each other's replays (the first line printed
+//!   says so). Without it, each instance remembers its own.
 //! - `LOG`: the most detailed tracing level printed, default `debug` (why a request was
 //!   refused is logged at `debug`, never sent to the client).
 //!
@@ -18,7 +21,8 @@
 //! `sub`), `GET /api/private-scoped` (scope `read:messages`), and the protected-resource
 //! metadata at `/.well-known/oauth-protected-resource`.
 
-use auth0_verify::dpop::{DpopMode, DpopOptions};
+use auth0_verify::Redis;
+use auth0_verify::dpop::{DpopMode, DpopOptions, RedisReplayCache};
 use auth0_verify::protect::{AuthLayer, Authenticated, RESOURCE_METADATA_PATH, require_scopes};
 use auth0_verify::{AccessTokenVerifier, AsymmetricSignatureVerifier};
 use axum::routing::get;
@@ -101,12 +105,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         verifier = verifier.issuer(keys(&issuer), issuer);
     }
 
+    // Several instances: the DPoP proofs seen, in the Redis they share (a proof accepted by
+    // one instance is refused by the others).
+    let mut dpop = DpopOptions::new().mode(mode);
+    if let Some(url) = env("REDIS_URL") {
+        let redis = Redis::new(&url)?;
+        println!("DPoP proofs' replays kept in Redis at {}", redis.address());
+        if let Err(e) = redis.ping().await {
+            eprintln!("Redis does not answer yet ({e}); DPoP proofs are refused until it does");
+        }
+        dpop = dpop.replay_cache(RedisReplayCache::new(redis));
+    }
+
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let base = format!("http://{}", listener.local_addr()?);
     let layer = AuthLayer::new(verifier)
         .realm(audience.clone())
         .resource_metadata(format!("{base}{RESOURCE_METADATA_PATH}"))
-        .dpop(DpopOptions::new().mode(mode));
+        .dpop(dpop);
     let app = routes(layer, &audience);
 
     if let Some(standin) = &standin {

@@ -22,6 +22,11 @@ use url::Url;
 
 use crate::algorithm::Algorithm;
 
+#[cfg(feature = "redis")]
+mod redis_replay;
+#[cfg(feature = "redis")]
+pub use redis_replay::RedisReplayCache;
+
 /// Whether a protected API takes DPoP-bound tokens.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DpopMode {
@@ -41,7 +46,8 @@ pub type ReplayFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
 
 /// Where the `jti`s of accepted proofs are remembered for as long as a proof is accepted, so
 /// that none is accepted twice. [`MemoryReplayCache`] serves one process; a fleet of servers
-/// behind one load balancer shares a store (Redis `SET key NX EX`, say) by implementing this.
+/// behind one load balancer shares a store by implementing this (`RedisReplayCache`, feature
+/// `redis`, keeps them in Redis).
 pub trait ReplayCache: Send + Sync + 'static {
     /// Records `key` as used until `until`: `true` when it was not seen before and is now
     /// remembered (the proof may be accepted), `false` for a replay, and `false` too when the

@@ -33,5 +33,10 @@ pub use verifier::{
     VerifyOptions,
 };
 
+/// The Redis connection of [`dpop::RedisReplayCache`] (feature `redis`).
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use auth0_http::{Redis, RedisBuilder, RedisError};
+
 /// Re-exported so callers need no extra dependency to name claim values.
 pub use serde_json::{Map, Value};

@@ -5,7 +5,10 @@
 use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
-use auth0_auth::web::{AccessToken, User, WebAuth, WebError};
+use auth0_auth::web::{
+    AccessToken, Redis, RedisLogoutRecord, RedisSessionStore, User, WebAuth, WebAuthBuilder,
+    WebError,
+};
 use auth0_standin::{Api, Application, Organization, StandinBuilder};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -59,6 +62,20 @@ impl Settings {
     /// The login handling: the SDK's defaults (routes under `/auth`, a stateless session
     /// cookie, scope `openid profile email offline_access`) with the audience.
     pub fn web_auth(&self) -> Result<WebAuth, WebError> {
+        self.builder().build()
+    }
+
+    /// The login handling of one instance among several: [`web_auth`](Self::web_auth)'s,
+    /// with the sessions (the cookie then holds only an id) and the back-channel logouts kept
+    /// in `redis`, which every instance reads.
+    pub fn shared_web_auth(&self, redis: &Redis) -> Result<WebAuth, WebError> {
+        self.builder()
+            .session_store(RedisSessionStore::new(redis.clone()))
+            .logout_record(RedisLogoutRecord::new(redis.clone()))
+            .build()
+    }
+
+    fn builder(&self) -> WebAuthBuilder {
         let mut builder = WebAuth::builder(&self.domain)
             .client_id(&self.client_id)
             .client_secret(self.client_secret.as_str())
@@ -67,7 +84,7 @@ impl Settings {
         if let Some(audience) = &self.audience {
             builder = builder.audience(audience);
         }
-        builder.build()
+        builder
     }
 }
 

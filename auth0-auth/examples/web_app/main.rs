@@ -20,6 +20,10 @@
 //! - `AUTH0_AUDIENCE`: the API of `/api/token`'s access tokens (the stand-in's default:
 //!   `https://api.example.com/`).
 //! - `PORT`: the port on 127.0.0.1 (default 3000).
+//! - `REDIS_URL` (`redis://127.0.0.1:6379/`): keeps the sessions and the back-channel logouts
+//!   in that Redis, so that several instances of the application serve the same users (the
+//!   first line printed says so). Without it, sessions are stateless cookies and logouts are
+//!   remembered by this process only.
 //! - `AUTH0_STANDIN_TOKEN_LIFETIME`: with the stand-in, the access tokens' lifetime in
 //!   seconds. Tokens are refreshed within a minute of expiry: with `90`, `/api/token` hands
 //!   out the login's token for half a minute and a fresh one on each request after that.
@@ -41,6 +45,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use app::Settings;
+use auth0_auth::web::Redis;
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -119,7 +124,21 @@ async fn run() -> Result<(), Failure> {
         }
     };
 
-    let auth = settings.web_auth()?;
+    // Several instances: the sessions and back-channel logouts in the Redis they share.
+    let auth = match env("REDIS_URL") {
+        Some(url) => {
+            let redis = Redis::new(&url)?;
+            println!(
+                "sessions and back-channel logouts kept in Redis at {}",
+                redis.address()
+            );
+            if let Err(e) = redis.ping().await {
+                eprintln!("web_app: Redis does not answer yet ({e}); sessions wait for it");
+            }
+            settings.shared_web_auth(&redis)?
+        }
+        None => settings.web_auth()?,
+    };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let address = listener.local_addr()?;
     println!("listening on http://{address}");

@@ -22,6 +22,8 @@
 //! The Management client (`auth0-mgmt`) keeps its tokens with the same [`Tokens`].
 
 mod cache;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod store;
 
 use std::collections::HashMap;
@@ -34,6 +36,9 @@ use std::time::{Duration, SystemTime};
 use sha2::{Digest, Sha256};
 
 pub use cache::{Bearer, TokenId, Tokens};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::RedisTokenStore;
 pub use store::{MemoryTokenStore, StoreError, StoreFailure, StoreFuture, StoredToken, TokenStore};
 
 use crate::http::AccessToken;

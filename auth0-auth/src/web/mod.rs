@@ -60,6 +60,8 @@ mod data;
 mod error;
 mod flow;
 mod opened;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod return_to;
 mod seal;
 mod session;
@@ -81,9 +83,16 @@ use crate::{Client, ClientBuilder};
 
 #[cfg(feature = "axum")]
 pub use self::axum::{LoginRejection, SessionLayer, SessionService};
+/// The Redis connection of [`RedisSessionStore`] and [`RedisLogoutRecord`] (feature `redis`).
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use auth0_http::{Redis, RedisBuilder, RedisError};
 pub use data::{DecodeSessionError, SessionData};
 pub use error::WebError;
 pub use flow::{CallbackParams, LoginOptions, WebResponse};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_store::{RedisLogoutRecord, RedisSessionStore};
 pub use return_to::safe_return_to;
 pub use session::{AccessToken, Session, User};
 pub use store::{

@@ -20,6 +20,8 @@ use crate::Error;
 use crate::http::{IdToken, RefreshToken};
 use crate::verify::VerifyOptions;
 
+mod shared_refresh;
+
 /// The first byte of a session cookie's plaintext when the session is in a store: the id
 /// follows. (An encoded [`SessionData`] starts with its version, 1.)
 const STORE_ID: u8 = b'I';
@@ -342,14 +344,25 @@ impl Session {
                 return Ok(AccessToken::from_stored(t));
             }
             let own = state.data.audience.as_deref() == audience;
-            let refresh_token = state.data.refresh_token.clone();
-            (refresh_token.ok_or(WebError::NoRefreshToken)?, own)
+            (state.data.refresh_token.clone(), own)
         };
+        // A store that several processes share: the refresh takes the session's lock there.
+        if let (Some(store), Some(id)) = (&auth.inner.store, &self.shared.store_id)
+            && store.is_shared()
+        {
+            return self.token_shared(store, id, audience).await;
+        }
+        let refresh_token = refresh_token.ok_or(WebError::NoRefreshToken)?;
         let outcome = auth
             .inner
             .refresher
             .refresh(auth, &refresh_token, audience, own)
             .await;
+        self.apply(outcome, audience)
+    }
+
+    /// Puts a refresh's outcome in the session.
+    fn apply(&self, outcome: Outcome, audience: Option<&str>) -> Result<AccessToken, WebError> {
         let mut state = self.state();
         match outcome {
             Outcome::Done(r) => {

@@ -97,6 +97,33 @@ pub trait SessionStore: Send + Sync + fmt::Debug + 'static {
     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
     /// Ends the sessions `logout` names ([`Logout::ends`]).
     fn end<'a>(&'a self, logout: &'a Logout) -> StoreFuture<'a, ()>;
+
+    /// Whether several processes share this store (`false` by default). Their refreshes of
+    /// one session then take turns under [`lock_refresh`](Self::lock_refresh): with refresh
+    /// token rotation, two instances spending the same refresh token at once would have the
+    /// tenant revoke it (a reuse). Within one process, refreshes already take turns.
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// Takes the lock under which one holder, named by `lease` (a random value), refreshes
+    /// the tokens of session `id`: `true` when taken, `false` while another holds it. The
+    /// lock ends at [`unlock_refresh`](Self::unlock_refresh) by the same lease, or after
+    /// `hold`. Asked only of a store that [`is_shared`](Self::is_shared); the default always
+    /// takes it.
+    fn lock_refresh<'a>(
+        &'a self,
+        _id: &'a str,
+        _lease: &'a str,
+        _hold: Duration,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(std::future::ready(Ok(true)))
+    }
+
+    /// Releases the lock of session `id` if `lease` still holds it.
+    fn unlock_refresh<'a>(&'a self, _id: &'a str, _lease: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 /// A [`SessionStore`] in this process's memory: sessions end with the process, and each

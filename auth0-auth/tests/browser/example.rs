@@ -26,6 +26,7 @@ const SETTINGS: &[&str] = &[
     "AUTH0_AUDIENCE",
     "PORT",
     "AUTH0_STANDIN_TOKEN_LIFETIME",
+    "REDIS_URL",
 ];
 
 /// The example's binary, or `None` after saying why the test is skipped.
