@@ -1,8 +1,11 @@
 //! The DPoP replay cache in Redis (feature `redis`), against a real `redis-server` started by
-//! each test (`server.rs`): instances of an API, each with its own connection, share it.
+//! each test (auth0-auth's `tests/redis/server.rs`, one helper for both crates' fleet tests):
+//! instances of an API, each with its own connection, share it.
 
 #[path = "../it/common.rs"]
 mod common;
+#[path = "../../../auth0-auth/tests/redis/server.rs"]
+#[allow(dead_code)] // `skip` serves auth0-auth's tests that need no server.
 mod server;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
