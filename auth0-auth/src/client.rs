@@ -15,11 +15,11 @@ use url::Url;
 use auth0_http::Clock;
 
 use crate::Error;
-use crate::dpop::DpopKey;
-use crate::http::{
-    AssertionAlgorithm, ClientAssertionKey, ClientAuthentication, ClientIdentity, ClientSecret,
-    Repeat, RetryPolicy, TELEMETRY_HEADER, Telemetry,
+use crate::client_auth::{
+    AssertionAlgorithm, ClientAssertionKey, ClientAuthentication, ClientIdentity,
 };
+use crate::dpop::DpopKey;
+use crate::http::{ClientSecret, Repeat, RetryPolicy, TELEMETRY_HEADER, Telemetry};
 use crate::mode::{Async, Mode};
 
 /// The Authentication API client of one application on one tenant.

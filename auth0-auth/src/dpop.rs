@@ -11,7 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::http::ClientAssertionError;
+use crate::client_auth::ClientAssertionError;
 
 /// An ES256 key for DPoP proofs. Cloning shares the key.
 ///
@@ -21,7 +21,7 @@ use crate::http::ClientAssertionError;
 /// let key = DpopKey::generate()?;
 /// let proof = key.proof("GET", "https://api.example.com/orders", Some("the-access-token"), None)?;
 /// assert_eq!(proof.split('.').count(), 3);
-/// # Ok::<(), auth0_auth::http::ClientAssertionError>(())
+/// # Ok::<(), auth0_auth::client_auth::ClientAssertionError>(())
 /// ```
 #[derive(Clone)]
 pub struct DpopKey {

@@ -4,7 +4,8 @@ use std::time::SystemTime;
 
 use reqwest::StatusCode;
 
-use crate::http::{BoxError, ClientAssertionError, MfaToken};
+use crate::client_auth::{BoxError, ClientAssertionError};
+use crate::http::MfaToken;
 
 pub use auth0_http::{ApiError, Body, DecodeError};
 

@@ -54,24 +54,28 @@
 //!
 //! # Shared HTTP behaviour
 //!
-//! The [`http`] module is what other clients of the SDK reuse, so that every call behaves the
-//! same way:
+//! [`http`] is the runtime every client of the SDK shares (the crate `auth0-http`, the same
+//! module as `auth0_mgmt::http`), so that every call behaves the same way:
 //!
 //! - [`http::RetryPolicy`] and [`http::send_with_retry`]: HTTP 429 (and connection failures of
 //!   idempotent requests) retried with exponential backoff and jitter, honouring
 //!   `Retry-After` and `X-RateLimit-Reset`, bounded by a number of retries and a total
-//!   deadline. This client retries requests other than token grants with
-//!   [`RetryPolicy::default()`](http::RetryPolicy::default), and token grants not at all
-//!   unless [`token_retry_policy`](ClientBuilder::token_retry_policy) says so.
+//!   deadline. This client retries every request by that rule with
+//!   [`RetryPolicy::default()`](http::RetryPolicy::default): client-credentials token requests
+//!   too (they change nothing when repeated), other grants only on 429 (a code exchange or a
+//!   refresh-token rotation is never sent twice otherwise); [`retry_policy`](ClientBuilder::retry_policy)
+//!   and [`token_retry_policy`](ClientBuilder::token_retry_policy) change it.
 //! - [`http::Telemetry`]: the `Auth0-Client` header (base64url JSON `{name, version, env}`),
 //!   which [`telemetry(false)`](ClientBuilder::telemetry) turns off.
-//! - [`http::ClientAuthentication`]: client secret or private-key JWT, giving fresh
-//!   [`http::Credentials`] per request. A client that needs client-credentials tokens for
-//!   another audience (the Management API) builds a [`Client`] with
-//!   [`client_authentication`](ClientBuilder::client_authentication) and keeps its tokens in
-//!   a [`TokenCache`] (or calls [`client_credentials`](Client::client_credentials)`().audience(..)`
-//!   itself; [`TokenResponse::expires_at`] tells when to fetch the next one).
 //! - The secret types, and [`http::bearer`] / [`http::sensitive_header`].
+//!
+//! [`client_auth`] is how the application proves who it is: [`ClientAuthentication`] (client
+//! secret or private-key JWT, giving fresh [`client_auth::Credentials`] per request, or a TLS
+//! client certificate, [`ClientIdentity`]). A client that needs client-credentials tokens for
+//! another audience (the Management API) builds a [`Client`] with
+//! [`client_authentication`](ClientBuilder::client_authentication) and keeps its tokens in a
+//! [`TokenCache`] (or calls [`client_credentials`](Client::client_credentials)`().audience(..)`
+//! itself; [`TokenResponse::expires_at`] tells when to fetch the next one).
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -83,10 +87,10 @@ mod authorize;
 pub mod blocking;
 mod ciba;
 mod client;
+pub mod client_auth;
 mod database;
 mod dpop;
 mod error;
-pub mod http;
 mod legacy;
 mod mfa;
 mod mode;
@@ -106,10 +110,10 @@ pub use ciba::{
     DeviceAuthorizationRequest,
 };
 pub use client::{Client, ClientBuilder};
+pub use client_auth::{AssertionAlgorithm, ClientAuthentication, ClientIdentity};
 pub use database::{ChangePasswordRequest, SignupRequest, SignupResponse};
 pub use dpop::DpopKey;
 pub use error::{ApiError, Body, Error};
-pub use http::AssertionAlgorithm;
 pub use legacy::{DelegationRequest, DelegationResponse, SocialAccessTokenRequest};
 pub use mfa::{
     Authenticator, DeleteAuthenticatorRequest, ListAuthenticatorsRequest, MfaAssociateRequest,
@@ -131,6 +135,10 @@ pub use tokens::{TokenCache, Tokens};
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use auth0_http::{Redis, RedisBuilder, RedisError};
 pub use userinfo::{MetadataRequest, UserInfo, UserInfoRequest};
+
+/// The runtime every client of the SDK shares (`auth0-http`): retry policy, secret types,
+/// clocks, telemetry, the send loop; the same module as `auth0_mgmt::http`.
+pub use auth0_http as http;
 
 /// The verification crate, re-exported so its types can be named without another dependency.
 pub use auth0_verify as verify;

@@ -70,7 +70,8 @@ pub use secret::{
 };
 pub use secret_names::{is_link_name, is_secret_name};
 pub use send::{
-    Attempts, Deadline, Exchange, SendError, TimedOut, copy_request, send, send_within,
+    Attempts, Deadline, Exchange, SendError, TimedOut, copy_request, send, send_with_retry,
+    send_within,
 };
 pub use telemetry::{HEADER as TELEMETRY_HEADER, Telemetry};
 pub use url::{

@@ -292,3 +292,41 @@ fn sealed(mut request: reqwest::Request) -> reqwest::Request {
     *request.body_mut() = Some(reqwest::Body::wrap(http_body_util::Full::new(bytes)));
     request
 }
+
+/// Sends the request `build` makes through [`send`] with the real clock: `build` is called
+/// once per attempt, so each attempt may carry fresh values (such as a new client assertion).
+/// `idempotent` picks [`Repeat::Safe`] (else [`Repeat::Once`]).
+///
+/// The last answer (whatever its status) or HTTP error is returned when retrying stops; a
+/// redirect is [`SendError::Redirect`].
+pub async fn send_with_retry<E, F>(
+    http: &reqwest::Client,
+    policy: &RetryPolicy,
+    idempotent: bool,
+    build: F,
+) -> Result<reqwest::Response, SendError<E>>
+where
+    E: Send,
+    F: FnMut() -> Result<reqwest::Request, E> + Send,
+{
+    struct Build<F>(F);
+    impl<E: Send, F: FnMut() -> Result<reqwest::Request, E> + Send> Attempts for Build<F> {
+        type Error = E;
+        async fn request(&mut self, _attempt: u32) -> Result<reqwest::Request, E> {
+            (self.0)()
+        }
+    }
+    let exchange = Exchange {
+        http,
+        policy,
+        repeat: if idempotent {
+            Repeat::Safe
+        } else {
+            Repeat::Once
+        },
+        operation: "request",
+        clock: &crate::SystemClock,
+        deadline: None,
+    };
+    send(&exchange, &mut Build(build)).await
+}

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth0_auth::http::AssertionAlgorithm;
+use auth0_auth::client_auth::AssertionAlgorithm;
 use auth0_http::{AccessToken, ClientSecret, Clock, RetryPolicy, Telemetry};
 
 use crate::Error;

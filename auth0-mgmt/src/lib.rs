@@ -50,7 +50,7 @@ pub mod token;
 #[cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
 mod untagged;
 
-pub use auth0_auth::http::AssertionAlgorithm;
+pub use auth0_auth::client_auth::AssertionAlgorithm;
 /// The HTTP runtime the client is built on (`auth0-http`): its clock, retry rule and pieces.
 pub use auth0_http as http;
 pub use auth0_http::{RateLimit, RetryPolicy};

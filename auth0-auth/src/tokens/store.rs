@@ -8,7 +8,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::http::{AccessToken, BoxError, Clock};
+use crate::client_auth::BoxError;
+use crate::http::{AccessToken, Clock};
 
 /// A token as a [`TokenStore`] keeps it: the token, when it was received and when it expires
 /// (wall-clock times, so that every instance reads the same moments).

@@ -77,7 +77,7 @@ use std::time::{Duration, SystemTime};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::http::AssertionAlgorithm;
+use crate::client_auth::AssertionAlgorithm;
 use crate::verify::{AsymmetricSignatureVerifier, LogoutTokenVerifier, TokenVerifier};
 use crate::{Client, ClientBuilder};
 

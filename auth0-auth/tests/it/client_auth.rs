@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use auth0_auth::http::{ClientAssertionKey, ClientAuthentication, Telemetry};
+use auth0_auth::client_auth::{ClientAssertionKey, ClientAuthentication};
+use auth0_auth::http::Telemetry;
 use auth0_auth::{AssertionAlgorithm, Client};
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};

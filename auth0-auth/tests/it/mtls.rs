@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use auth0_auth::Client;
-use auth0_auth::http::ClientIdentity;
+use auth0_auth::client_auth::ClientIdentity;
 use auth0_verify::protect::{AuthLayer, Authenticated, ClientCertificate};
 use auth0_verify::{AccessTokenVerifier, SymmetricSignatureVerifier};
 use axum::Router;
