@@ -230,7 +230,7 @@ async fn connections_created_read_updated_cleared_listed_deleted() {
         .await
         .unwrap()
         .items;
-    assert_eq!(ids(&named, "id"), [id.clone()]);
+    assert_eq!(ids(&named, "id"), vec![id.clone()]);
     c.connections().delete(&id).send().await.unwrap();
     assert_gone(c.connections().get(&id).send().await, "the connection");
 }
@@ -413,7 +413,7 @@ async fn clients_resource_servers_and_client_grants_in_sequence() {
         .await
         .unwrap()
         .items;
-    assert_eq!(ids(&listed, "id"), [grant_id.clone()]);
+    assert_eq!(ids(&listed, "id"), vec![grant_id.clone()]);
 
     c.client_grants().delete(&grant_id).send().await.unwrap();
     assert_gone(c.client_grants().get(&grant_id).send().await, "the grant");
