@@ -1,6 +1,6 @@
 //! The sequences real clients send (create, read, update, clear a member with `null`, list,
 //! delete) through this crate's typed builders against the local stand-in tenant
-//! (`auth0-standin`), one test per resource that has all five operations.
+//! (`auth0-standin`), for the resources that have all five operations.
 
 use auth0_mgmt::types::{self, *};
 use auth0_mgmt::{Client, Error, Nullable};
@@ -634,5 +634,138 @@ async fn log_streams_and_custom_domains_created_read_updated_listed_deleted() {
     assert_gone(
         c.custom_domains().get(&domain_id).send().await,
         "the custom domain",
+    );
+}
+
+/// The items of a list's answer as JSON: the array, or the array under `member`.
+fn items_of(answer: Value, member: &str) -> Vec<Value> {
+    answer
+        .as_array()
+        .or_else(|| answer[member].as_array())
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn forms_flows_and_self_service_profiles_created_read_updated_listed_deleted() {
+    let (_standin, c) = tenant().await;
+    let form = json(
+        &c.forms()
+            .create()
+            .body(CreateFormRequestContent {
+                name: "signup-extra".into(),
+                ..Default::default()
+            })
+            .send()
+            .await
+            .unwrap(),
+    );
+    let form_id = form["id"].as_str().unwrap().to_string();
+    let updated = json(
+        &c.forms()
+            .update(&form_id)
+            .body(UpdateFormRequestContent {
+                name: "signup-details".into(),
+                ..Default::default()
+            })
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(updated["name"], "signup-details");
+    let got = json(&c.forms().get(&form_id).send().await.unwrap());
+    assert_eq!(got["name"], "signup-details");
+    let listed = items_of(json(&c.forms().list().send().await.unwrap()), "forms");
+    assert!(ids(&listed, "id").contains(&form_id));
+    c.forms().delete(&form_id).send().await.unwrap();
+    assert_gone(c.forms().get(&form_id).send().await, "the form");
+
+    let flow = json(
+        &c.flows()
+            .create()
+            .body(CreateFlowRequestContent {
+                name: "notify".into(),
+                ..Default::default()
+            })
+            .send()
+            .await
+            .unwrap(),
+    );
+    let flow_id = flow["id"].as_str().unwrap().to_string();
+    let updated = json(
+        &c.flows()
+            .update(&flow_id)
+            .body(UpdateFlowRequestContent {
+                name: "notify-team".into(),
+                ..Default::default()
+            })
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(updated["name"], "notify-team");
+    let got = json(&c.flows().get(&flow_id).send().await.unwrap());
+    assert_eq!(got["name"], "notify-team");
+    let listed = items_of(json(&c.flows().list().send().await.unwrap()), "flows");
+    assert!(ids(&listed, "id").contains(&flow_id));
+    c.flows().delete(&flow_id).send().await.unwrap();
+    assert_gone(c.flows().get(&flow_id).send().await, "the flow");
+
+    let profile = json(
+        &c.self_service_profiles()
+            .create()
+            .body(CreateSelfServiceProfileRequestContent {
+                name: "partners".into(),
+                description: "for partner SSO".into(),
+                ..Default::default()
+            })
+            .send()
+            .await
+            .unwrap(),
+    );
+    let profile_id = profile["id"].as_str().unwrap().to_string();
+    let updated = json(
+        &c.self_service_profiles()
+            .update(&profile_id)
+            .body(UpdateSelfServiceProfileRequestContent {
+                name: "partner SSO".into(),
+                ..Default::default()
+            })
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(updated["name"], "partner SSO");
+    assert_eq!(updated["description"], "for partner SSO");
+    c.self_service_profiles()
+        .update(&profile_id)
+        .body(UpdateSelfServiceProfileRequestContent {
+            description: Nullable::Null,
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap();
+    let got = json(
+        &c.self_service_profiles()
+            .get(&profile_id)
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_cleared(&got, "description");
+    let listed = items_of(
+        json(&c.self_service_profiles().list().send().await.unwrap()),
+        "self_service_profiles",
+    );
+    assert!(ids(&listed, "id").contains(&profile_id));
+    c.self_service_profiles()
+        .delete(&profile_id)
+        .send()
+        .await
+        .unwrap();
+    assert_gone(
+        c.self_service_profiles().get(&profile_id).send().await,
+        "the self-service profile",
     );
 }
