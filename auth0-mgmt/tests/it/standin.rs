@@ -1,6 +1,6 @@
 //! The sequences real clients send (create, read, update, clear a member with `null`, list,
 //! delete) through this crate's typed builders against the local stand-in tenant
-//! (`auth0-standin`), for the resources that have all five operations.
+//! (`auth0-standin`), for the main resources that have all five operations.
 
 use auth0_mgmt::types::{self, *};
 use auth0_mgmt::{Client, Error, Nullable};
