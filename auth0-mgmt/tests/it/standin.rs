@@ -769,3 +769,68 @@ async fn forms_flows_and_self_service_profiles_created_read_updated_listed_delet
         "the self-service profile",
     );
 }
+
+#[tokio::test]
+async fn token_exchange_profiles_created_read_updated_listed_deleted() {
+    let (_standin, c) = tenant().await;
+    let action = json(
+        &c.actions()
+            .create()
+            .body(CreateActionRequestContent {
+                name: "exchange-legacy".into(),
+                code: "exports.onExecuteCustomTokenExchange = async () => {};".into(),
+                supported_triggers: vec![ActionTrigger {
+                    id: types::ActionTriggerTypeEnum::from("custom-token-exchange").into(),
+                    version: "v1".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .send()
+            .await
+            .unwrap(),
+    );
+    let action_id = action["id"].as_str().unwrap().to_string();
+    let profile = json(
+        &c.token_exchange_profiles()
+            .create()
+            .body(CreateTokenExchangeProfileRequestContent {
+                action_id: action_id.clone(),
+                name: "legacy".into(),
+                subject_token_type: "urn:example:legacy-token".into(),
+                type_: "custom_authentication".into(),
+                extra: Default::default(),
+            })
+            .send()
+            .await
+            .unwrap(),
+    );
+    let id = profile["id"].as_str().unwrap().to_string();
+    assert_eq!(profile["action_id"], action_id.as_str());
+    c.token_exchange_profiles()
+        .update(&id)
+        .body(UpdateTokenExchangeProfileRequestContent {
+            name: "legacy tokens".into(),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap();
+    let got = json(&c.token_exchange_profiles().get(&id).send().await.unwrap());
+    assert_eq!(got["name"], "legacy tokens");
+    assert_eq!(got["subject_token_type"], "urn:example:legacy-token");
+    let listed = items_of(
+        json(&c.token_exchange_profiles().list().send().await.unwrap()),
+        "token_exchange_profiles",
+    );
+    assert!(ids(&listed, "id").contains(&id));
+    c.token_exchange_profiles()
+        .delete(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_gone(
+        c.token_exchange_profiles().get(&id).send().await,
+        "the token exchange profile",
+    );
+}
