@@ -27,11 +27,31 @@ async fn the_quickstart_runs_against_the_standin() {
             .as_deref()
             .is_some_and(|e| e.starts_with("quickstart-"))
     );
-    // The user is gone again.
+    let connections = outcome.connections.expect("the connections were listed");
+    assert!(
+        connections.iter().any(|c| c == auth0_standin::CONNECTION),
+        "{connections:?}"
+    );
+    let renamed = outcome.renamed.expect("the connection was renamed");
+    assert!(renamed.starts_with("Quickstart "), "{renamed}");
+    let (members, left) = outcome.members.expect("the members were managed");
+    assert_eq!(members.len(), 1, "{members:?}");
+    assert!(members[0].starts_with("auth0|"), "{members:?}");
+    assert_eq!(left, 0);
+    // The users are gone again, and so is the organization; the connection has its old name.
     assert_eq!(standin.user_count(), before);
-
     let text = lines.join("\n");
-    for step in 1..=8 {
+    let before = text
+        .split_once("display_name ")
+        .and_then(|(_, rest)| rest.split_once(" -> "))
+        .map(|(before, _)| before)
+        .expect("the rename line");
+    assert!(
+        text.contains(&format!("put back: display_name {before}\n")),
+        "{text}"
+    );
+
+    for step in 1..=11 {
         assert!(
             text.contains(&format!("\n{step}. ")),
             "step {step} in:\n{text}"

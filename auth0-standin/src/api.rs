@@ -670,6 +670,52 @@ pub(crate) fn page(req: &Request<'_>, items: Vec<Value>) -> Response {
     Json(Value::Object(body)).into_response()
 }
 
+/// The query members that page or shape a list rather than filter it.
+const NOT_FILTERS: &[&str] = &[
+    "page",
+    "per_page",
+    "include_totals",
+    "from",
+    "take",
+    "fields",
+    "include_fields",
+    "sort",
+    "q",
+    "search_engine",
+];
+
+/// A collection's items filtered as Auth0 filters its lists: a query member that names a
+/// member of the items (`?name=` for connections, `?client_id=` and `?audience=` for client
+/// grants, `?strategy=`, `?app_type=a,b`, `?is_global=false`, ...) keeps the items whose
+/// member equals the value, one of its comma-separated values, or, for an array, holds it. A
+/// query member no item has is not a filter.
+fn filter_by_query(query: &BTreeMap<String, String>, items: Vec<Value>) -> Vec<Value> {
+    let filters: Vec<(&str, &str)> = query
+        .iter()
+        .filter(|(k, _)| !NOT_FILTERS.contains(&k.as_str()))
+        .filter(|(k, _)| items.iter().any(|i| i.get(k.as_str()).is_some()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    if filters.is_empty() {
+        return items;
+    }
+    let matches = |value: &Value, wanted: &str| match value {
+        Value::String(s) => s == wanted || wanted.split(',').any(|w| w == s),
+        Value::Bool(b) => wanted == if *b { "true" } else { "false" },
+        Value::Number(n) => n.to_string() == wanted,
+        Value::Array(a) => a.iter().any(|v| v.as_str() == Some(wanted)),
+        _ => false,
+    };
+    items
+        .into_iter()
+        .filter(|i| {
+            filters
+                .iter()
+                .all(|(k, wanted)| i.get(*k).is_some_and(|v| matches(v, wanted)))
+        })
+        .collect()
+}
+
 pub(crate) fn query_error(message: String) -> Response {
     error(StatusCode::BAD_REQUEST, "invalid_query_string", &message)
 }
@@ -814,7 +860,8 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
         Kind::List => {
             let path = req.path();
             let items = if let Some(items) = d.store.collections.get(&path) {
-                items.iter().map(|i| present_item(route, i)).collect()
+                let items: Vec<Value> = items.iter().map(|i| present_item(route, i)).collect();
+                filter_by_query(req.query, items)
             } else if d.store.relations.contains_key(&path)
                 || path.trim_start_matches('/').split('/').count() == 3
             {

@@ -85,6 +85,15 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
             sync_organizations(d);
             StatusCode::NO_CONTENT.into_response()
         }
+        ("GET", "/organizations/name/{name}") => {
+            match d.store.item("/organizations", "name", req.last_param()) {
+                Some(org) => {
+                    let org = crate::api::present(route, org);
+                    Json(select_fields(req.query, org)).into_response()
+                }
+                None => crate::api::not_found("/organizations"),
+            }
+        }
         ("POST", "/connections") => {
             let mut body = req.body.clone();
             let name = body["name"].as_str().unwrap_or_default().to_string();

@@ -149,6 +149,14 @@ pub struct Outcome {
     pub id_token_subject: String,
     /// The email `/userinfo` answered.
     pub userinfo_email: Option<String>,
+    /// The names of the connections listed, when the token allowed it.
+    pub connections: Option<Vec<String>>,
+    /// The connection's `display_name` as read back after renaming it, when the token allowed
+    /// it.
+    pub renamed: Option<String>,
+    /// The organization's members as listed after adding the member, and how many were left
+    /// after removing it, when the token allowed it.
+    pub members: Option<(Vec<String>, usize)>,
 }
 
 const TOKEN: &str = "1. Management API token by client credentials";
@@ -159,6 +167,9 @@ const LOGIN: &str = "5. Logging the user in (password-realm grant)";
 const VERIFY: &str = "6. Verifying the ID token against the tenant's JWKS";
 const USERINFO: &str = "7. Reading the profile from /userinfo";
 const DELETE: &str = "8. Deleting the user";
+const CONNECTIONS: &str = "9. Listing the connections";
+const RENAME: &str = "10. Renaming the connection (display_name) and reading it back";
+const MEMBERS: &str = "11. Managing an organization's members";
 
 /// Runs every step against `tenant`, telling `say` what happens.
 pub async fn run(tenant: &Tenant, say: &mut dyn FnMut(String)) -> Result<Outcome, StepError> {
@@ -243,8 +254,17 @@ pub async fn run(tenant: &Tenant, say: &mut dyn FnMut(String)) -> Result<Outcome
 
     say(format!("\n{DELETE}"));
     let deleted = delete(&mgmt, &user_id, say).await;
-    let outcome = steps?;
+    let mut outcome = steps?;
     deleted?;
+
+    say(format!("\n{CONNECTIONS}"));
+    outcome.connections = list_connections(&mgmt, &scopes, &tenant.connection, say).await?;
+
+    say(format!("\n{RENAME}"));
+    outcome.renamed = rename_connection(&mgmt, &scopes, &tenant.connection, stamp, say).await?;
+
+    say(format!("\n{MEMBERS}"));
+    outcome.members = manage_members(&mgmt, &scopes, &tenant.connection, stamp, say).await?;
     Ok(outcome)
 }
 
@@ -350,6 +370,9 @@ async fn after_create(
         roles,
         id_token_subject: claims.sub.clone(),
         userinfo_email: profile.email.clone(),
+        connections: None,
+        renamed: None,
+        members: None,
     })
 }
 
@@ -497,4 +520,280 @@ async fn delete(
         )),
         Ok(_) => Err(fail(DELETE, "the user is still there after delete".into())),
     }
+}
+
+/// Whether the space-separated `scopes` hold every one of `needed`; says which are missing
+/// when not.
+fn allowed(scopes: &str, needed: &[&str], say: &mut dyn FnMut(String)) -> bool {
+    let missing: Vec<&str> = needed
+        .iter()
+        .copied()
+        .filter(|n| !scopes.split_whitespace().any(|s| s == *n))
+        .collect();
+    if !missing.is_empty() {
+        say(format!(
+            "   skipped: the token has not the {} scopes",
+            missing.join(" and ")
+        ));
+    }
+    missing.is_empty()
+}
+
+/// Lists the tenant's connections (the first page), marking the quickstart's own.
+async fn list_connections(
+    mgmt: &management::Client,
+    scopes: &str,
+    connection: &str,
+    say: &mut dyn FnMut(String),
+) -> Result<Option<Vec<String>>, StepError> {
+    if !allowed(scopes, &["read:connections"], say) {
+        return Ok(None);
+    }
+    let answer = mgmt
+        .connections()
+        .list()
+        .include_totals(true)
+        .send_page()
+        .await
+        .step(CONNECTIONS, None)?;
+    let of = answer.total.map(|t| format!(" of {t}")).unwrap_or_default();
+    say(format!("   {} listed{of}:", answer.items.len()));
+    let mut names = Vec::new();
+    for c in &answer.items {
+        let name = c.name.clone().unwrap_or_default();
+        let mark = if name == connection {
+            "  <- the quickstart's"
+        } else {
+            ""
+        };
+        say(format!(
+            "     {} {name} ({}){mark}",
+            c.id.as_deref().unwrap_or("?"),
+            c.strategy.as_deref().unwrap_or("?")
+        ));
+        names.push(name);
+    }
+    Ok(Some(names))
+}
+
+/// The id of the connection named `name`, and its `display_name`.
+async fn find_connection(
+    mgmt: &management::Client,
+    step: &'static str,
+    name: &str,
+) -> Result<(String, Option<String>), StepError> {
+    let found = mgmt
+        .connections()
+        .list()
+        .name(name)
+        .send_page()
+        .await
+        .step(step, None)?
+        .items
+        .into_iter()
+        .find(|c| c.name.as_deref() == Some(name))
+        .ok_or_else(|| fail(step, format!("no connection named {name}")))?;
+    let id = found
+        .id
+        .ok_or_else(|| fail(step, "a connection without id".into()))?;
+    Ok((id, found.display_name))
+}
+
+/// Gives the quickstart's connection a new `display_name`, reads it back, and puts the old one
+/// back (also when reading failed).
+async fn rename_connection(
+    mgmt: &management::Client,
+    scopes: &str,
+    connection: &str,
+    stamp: u128,
+    say: &mut dyn FnMut(String),
+) -> Result<Option<String>, StepError> {
+    if !allowed(scopes, &["read:connections", "update:connections"], say) {
+        return Ok(None);
+    }
+    let (id, before) = find_connection(mgmt, RENAME, connection).await?;
+    let name = format!("Quickstart {stamp}");
+    mgmt.connections()
+        .update(id.as_str())
+        .body(types::UpdateConnectionRequestContent {
+            display_name: name.clone().into(),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .step(RENAME, None)?;
+    say(format!(
+        "   {id} {connection}: display_name {} -> {name}",
+        before.as_deref().unwrap_or("(none)")
+    ));
+    let read = mgmt.connections().get(id.as_str()).send().await;
+    // The tenant's connection as it was: its old name, or none (`null` clears it).
+    let restored = mgmt
+        .connections()
+        .update(id.as_str())
+        .body(types::UpdateConnectionRequestContent {
+            display_name: before
+                .clone()
+                .map_or(management::Nullable::Null, management::Nullable::Set),
+            ..Default::default()
+        })
+        .send()
+        .await;
+    let read = read.step(RENAME, None)?.display_name;
+    if read.as_deref() != Some(name.as_str()) {
+        return Err(fail(
+            RENAME,
+            format!("read back display_name {read:?}, not {name}"),
+        ));
+    }
+    say(format!("   read back: display_name {name}"));
+    let restored = restored.step(RENAME, None)?.display_name;
+    say(format!(
+        "   put back: display_name {}",
+        restored.as_deref().unwrap_or("(none)")
+    ));
+    Ok(read)
+}
+
+/// Creates an organization and a user, adds the user as a member, lists the members, removes
+/// the user, and deletes both again (also when a step in between failed).
+async fn manage_members(
+    mgmt: &management::Client,
+    scopes: &str,
+    connection: &str,
+    stamp: u128,
+    say: &mut dyn FnMut(String),
+) -> Result<Option<(Vec<String>, usize)>, StepError> {
+    let needed = [
+        "create:organizations",
+        "delete:organizations",
+        "create:organization_members",
+        "read:organization_members",
+        "delete:organization_members",
+    ];
+    if !allowed(scopes, &needed, say) {
+        return Ok(None);
+    }
+    let org = mgmt
+        .organizations()
+        .create()
+        .body(types::CreateOrganizationRequestContent {
+            name: format!("quickstart-{stamp}"),
+            display_name: "Quickstart".into(),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .step(MEMBERS, None)?;
+    let org_id = org
+        .id
+        .ok_or_else(|| fail(MEMBERS, "the created organization has no id".into()))?;
+    say(format!(
+        "   created the organization {org_id} quickstart-{stamp}"
+    ));
+    let outcome = members_of(mgmt, &org_id, connection, stamp, say).await;
+    let deleted = mgmt
+        .organizations()
+        .delete(org_id.as_str())
+        .send()
+        .await
+        .step(MEMBERS, None);
+    let outcome = outcome?;
+    deleted?;
+    say(format!("   deleted the organization {org_id}"));
+    Ok(Some(outcome))
+}
+
+/// The member's part of `manage_members`: a new user in `org_id`, listed, removed, deleted.
+async fn members_of(
+    mgmt: &management::Client,
+    org_id: &str,
+    connection: &str,
+    stamp: u128,
+    say: &mut dyn FnMut(String),
+) -> Result<(Vec<String>, usize), StepError> {
+    let email = format!("quickstart-member-{stamp}@example.com");
+    let user_id = mgmt
+        .users()
+        .create()
+        .body(types::CreateUserRequestContent {
+            connection: connection.to_string(),
+            email: email.clone().into(),
+            password: format!("Qs-{}-9!", random_string()).into(),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .step(MEMBERS, None)?
+        .user_id
+        .ok_or_else(|| fail(MEMBERS, "the created user has no user_id".into()))?;
+    say(format!("   created the user {user_id} <{email}>"));
+    let listed = add_list_remove(mgmt, org_id, &user_id, say).await;
+    let deleted = mgmt
+        .users()
+        .delete(user_id.as_str())
+        .send()
+        .await
+        .step(MEMBERS, None);
+    let listed = listed?;
+    deleted?;
+    say(format!("   deleted the user {user_id}"));
+    Ok(listed)
+}
+
+async fn add_list_remove(
+    mgmt: &management::Client,
+    org_id: &str,
+    user_id: &str,
+    say: &mut dyn FnMut(String),
+) -> Result<(Vec<String>, usize), StepError> {
+    let members = || types::CreateOrganizationMemberRequestContent {
+        members: vec![user_id.to_string()],
+        ..Default::default()
+    };
+    mgmt.organizations()
+        .members()
+        .create(org_id)
+        .body(members())
+        .send()
+        .await
+        .step(MEMBERS, None)?;
+    let list = async || {
+        mgmt.organizations()
+            .members()
+            .list(org_id)
+            .send_page()
+            .await
+            .step(MEMBERS, None)
+            .map(|page| {
+                page.items
+                    .into_iter()
+                    .filter_map(|m| m.user_id)
+                    .collect::<Vec<_>>()
+            })
+    };
+    let listed = list().await?;
+    if !listed.iter().any(|m| m == user_id) {
+        return Err(fail(
+            MEMBERS,
+            format!("{user_id} is not among the members {listed:?}"),
+        ));
+    }
+    say(format!(
+        "   added it as a member; the members: {}",
+        listed.join(", ")
+    ));
+    mgmt.organizations()
+        .members()
+        .delete(org_id)
+        .body(members())
+        .send()
+        .await
+        .step(MEMBERS, None)?;
+    let left = list().await?;
+    if left.iter().any(|m| m == user_id) {
+        return Err(fail(MEMBERS, format!("{user_id} is still a member")));
+    }
+    say(format!("   removed it; {} members left", left.len()));
+    Ok((listed, left.len()))
 }

@@ -7,12 +7,19 @@
 //! 5. the user logs in with the password-realm grant,
 //! 6. the ID token is verified against the tenant's JWKS (`auth0::verify`),
 //! 7. the user's profile from `/userinfo`,
-//! 8. the user is deleted (also when a step after its creation failed).
+//! 8. the user is deleted (also when a step after its creation failed),
+//! 9. the connections are listed,
+//! 10. the connection gets a new `display_name`, read back, and its old one back,
+//! 11. an organization's members: a new organization and a new user, the user added as a
+//!     member, the members listed, the user removed, both deleted again.
 //!
 //! With `AUTH0_DOMAIN`, `AUTH0_CLIENT_ID` and `AUTH0_CLIENT_SECRET` set it runs against that
 //! tenant: the application must be a machine-to-machine application authorized for the
-//! Management API (`read:users create:users delete:users`, and `read:roles
-//! create:role_members` for step 4), allowed to use the Password grant, with the database
+//! Management API (`read:users create:users delete:users`; `read:roles create:role_members`
+//! for step 4, `read:connections` for step 9, `update:connections` for step 10,
+//! `create:organizations delete:organizations create:organization_members
+//! read:organization_members delete:organization_members` for step 11: a step whose scopes
+//! the token has not is skipped), allowed to use the Password grant, with the database
 //! connection `AUTH0_CONNECTION` (default `Username-Password-Authentication`) enabled and its
 //! JSON Web Token signature algorithm RS256. Without them it starts a local stand-in tenant on
 //! 127.0.0.1 and says so.

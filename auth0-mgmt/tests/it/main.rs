@@ -11,6 +11,7 @@ mod replay;
 mod requests;
 mod runtime;
 mod schema;
+mod standin;
 mod unions;
 
 #[rustfmt::skip]
