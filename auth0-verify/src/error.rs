@@ -186,6 +186,13 @@ pub enum TokenValidationError {
     },
 }
 
+/// A boxed error, unboxed (claims read from a payload keep theirs boxed until checked).
+impl From<Box<TokenValidationError>> for TokenValidationError {
+    fn from(e: Box<TokenValidationError>) -> Self {
+        *e
+    }
+}
+
 impl TokenValidationError {
     /// The claim or header parameter the error is about, if any (`"exp"`, `"aud"`, `"alg"`, …).
     pub fn claim(&self) -> Option<&str> {

@@ -370,7 +370,9 @@ impl AsymmetricSignatureVerifier {
             Lookup::Found(key) => Ok(key),
             Lookup::Fail(e) => Err(e),
             Lookup::Fetch(generation) => {
-                Inner::fetch(Arc::clone(&self.inner), generation).await;
+                // Boxed: the fetch's future (an HTTP exchange) is kilobytes, and the common
+                // path (a cached key) should not carry, move and copy it on every call.
+                Box::pin(Inner::fetch(Arc::clone(&self.inner), generation)).await;
                 self.inner.after_fetch(header, alg)
             }
         }

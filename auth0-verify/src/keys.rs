@@ -84,11 +84,17 @@ impl Key {
         let Some((_, key)) = self.parsed.iter().find(|(a, _)| *a == alg) else {
             return false;
         };
-        // An RSA-8192 signature is 1,024 bytes (and the decoder asks for room for up to two
-        // more); ECDSA and smaller RSA keys' are shorter.
-        let mut buffer = [0u8; 1026];
-        match URL_SAFE_NO_PAD.decode_slice(signature, &mut buffer) {
-            Ok(len) => key.verify_sig(message, &buffer[..len]).is_ok(),
+        // An RSA-8192 signature is 1,024 bytes; ECDSA and smaller RSA keys' are shorter.
+        let mut buffer = [0u8; 1024];
+        let base64 = base64_simd::URL_SAFE_NO_PAD;
+        let Ok(len) = base64.decoded_length(signature.as_bytes()) else {
+            return false;
+        };
+        let Some(out) = buffer.get_mut(..len) else {
+            return false;
+        };
+        match base64.decode(signature.as_bytes(), base64_simd::Out::from_slice(out)) {
+            Ok(bytes) => key.verify_sig(message, bytes).is_ok(),
             Err(_) => false,
         }
     }

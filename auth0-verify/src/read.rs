@@ -5,8 +5,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
@@ -17,8 +15,9 @@ use crate::jwt::{Kind, RawToken};
 
 /// A standard claim as read: absent (`Ok(None)`), its value, or the error naming the claim
 /// and what was found instead. Errors are returned in each kind's fixed order of claims, so
-/// that a token with several wrongly typed claims always fails on the same one.
-pub(crate) type Claim<T> = Result<Option<T>, TokenValidationError>;
+/// that a token with several wrongly typed claims always fails on the same one. The error is
+/// boxed to keep [`Claims`] small: it is moved whole several times per verification.
+pub(crate) type Claim<T> = Result<Option<T>, Box<TokenValidationError>>;
 
 /// The claims of a payload, typed as its token kind reads them. A member a kind does not read
 /// as typed (`nonce` of an access token, `jti` of an ID token) is in `extra`.
@@ -90,8 +89,8 @@ impl Payload {
     /// Decodes the payload of `raw` and reads its claims as `kind` does. Before the signature
     /// is verified, only to choose the keys by `iss`.
     pub(crate) fn read(raw: &RawToken<'_>, kind: Kind) -> Result<Self, TokenValidationError> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(raw.payload)
+        let bytes = base64_simd::URL_SAFE_NO_PAD
+            .decode_to_vec(raw.payload)
             .map_err(|e| TokenValidationError::malformed_by("payload is not base64url", e))?;
         let claims = read_claims(&bytes, kind)
             .map_err(|e| TokenValidationError::malformed_by("payload is not a JSON object", e))?;
@@ -222,7 +221,7 @@ impl<'de> Visitor<'de> for Reader {
                 c.extra.insert(member.into_owned(), value);
                 continue;
             };
-            let value = map.next_value::<Value>()?;
+            let value = map.next_value::<Read>()?;
             match name {
                 Claimed::Iss => c.iss = string("iss", value),
                 Claimed::Sub => c.sub = string("sub", value),
@@ -239,7 +238,7 @@ impl<'de> Visitor<'de> for Reader {
                 Claimed::OrganizationName => c.org_name = string("org_name", value),
                 Claimed::Jti => c.jti = string("jti", value),
                 Claimed::Sid => c.sid = string("sid", value),
-                Claimed::Events => c.events = Some(value),
+                Claimed::Events => c.events = Some(value.into_value()),
             }
         }
         Ok(c)
@@ -275,25 +274,117 @@ impl<'de> Deserialize<'de> for Member<'de> {
     }
 }
 
-fn wrong_type(claim: &str, expected: &'static str, v: &Value) -> TokenValidationError {
-    TokenValidationError::InvalidClaimType {
+fn wrong_type(claim: &str, expected: &'static str, v: &Value) -> Box<TokenValidationError> {
+    Box::new(TokenValidationError::InvalidClaimType {
         claim: claim.to_owned(),
         expected,
         found: describe(v),
+    })
+}
+
+/// A standard claim's value as read: the shapes its claims take read straight into their
+/// types (no [`Value`] built for them), anything else as a [`Value`] to say what was found.
+#[derive(Debug)]
+pub(crate) enum Read {
+    Str(String),
+    Int(i64),
+    Strs(Vec<String>),
+    Other(Value),
+}
+
+impl Read {
+    fn into_value(self) -> Value {
+        match self {
+            Read::Str(s) => Value::String(s),
+            Read::Int(i) => Value::from(i),
+            Read::Strs(items) => Value::Array(items.into_iter().map(Value::String).collect()),
+            Read::Other(v) => v,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Read {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ReadVisitor)
+    }
+}
+
+struct ReadVisitor;
+
+impl<'de> Visitor<'de> for ReadVisitor {
+    type Value = Read;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Read, E> {
+        Ok(Read::Str(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Read, E> {
+        Ok(Read::Str(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Read, E> {
+        Ok(Read::Int(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Read, E> {
+        Ok(i64::try_from(v).map_or_else(|_| Read::Other(Value::from(v)), Read::Int))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Read, E> {
+        Ok(Read::Other(Value::from(v)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Read, E> {
+        Ok(Read::Other(Value::Bool(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Read, E> {
+        Ok(Read::Other(Value::Null))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Read, A::Error> {
+        let mut strings = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+        while let Some(item) = seq.next_element::<Read>()? {
+            match item {
+                Read::Str(s) => strings.push(s),
+                other => {
+                    // Not an array of strings: the rest as values, to say what was found.
+                    let mut items: Vec<Value> = strings.into_iter().map(Value::String).collect();
+                    items.push(other.into_value());
+                    while let Some(item) = seq.next_element::<Value>()? {
+                        items.push(item);
+                    }
+                    return Ok(Read::Other(Value::Array(items)));
+                }
+            }
+        }
+        Ok(Read::Strs(strings))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Read, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Read::Other)
     }
 }
 
 /// A string claim.
-pub(crate) fn string(claim: &str, value: Value) -> Claim<String> {
+pub(crate) fn string(claim: &str, value: Read) -> Claim<String> {
     match value {
-        Value::String(s) => Ok(Some(s)),
-        v => Err(wrong_type(claim, "a string", &v)),
+        Read::Str(s) => Ok(Some(s)),
+        v => Err(wrong_type(claim, "a string", &v.into_value())),
     }
 }
 
 /// A NumericDate claim: an integer or a finite number of seconds (fractions truncated toward
 /// the past; beyond the range of `i64`, its bound).
-pub(crate) fn date(claim: &str, value: Value) -> Claim<i64> {
+pub(crate) fn date(claim: &str, value: Read) -> Claim<i64> {
+    let value = match value {
+        Read::Int(i) => return Ok(Some(i)),
+        other => other.into_value(),
+    };
     if let Value::Number(n) = &value {
         if let Some(i) = n.as_i64() {
             return Ok(Some(i));
@@ -310,37 +401,24 @@ pub(crate) fn date(claim: &str, value: Value) -> Claim<i64> {
 }
 
 /// An `aud`-like claim: a string or an array of strings.
-pub(crate) fn string_or_array(claim: &str, value: Value) -> Claim<Vec<String>> {
-    const EXPECTED: &str = "a string or an array of strings";
+pub(crate) fn string_or_array(claim: &str, value: Read) -> Claim<Vec<String>> {
     match value {
-        Value::String(s) => Ok(Some(vec![s])),
-        Value::Array(items) => strings(claim, EXPECTED, items),
-        v => Err(wrong_type(claim, EXPECTED, &v)),
+        Read::Str(s) => Ok(Some(vec![s])),
+        Read::Strs(items) => Ok(Some(items)),
+        v => Err(wrong_type(
+            claim,
+            "a string or an array of strings",
+            &v.into_value(),
+        )),
     }
 }
 
 /// An array-of-strings claim.
-pub(crate) fn array(claim: &str, value: Value) -> Claim<Vec<String>> {
-    const EXPECTED: &str = "an array of strings";
+pub(crate) fn array(claim: &str, value: Read) -> Claim<Vec<String>> {
     match value {
-        Value::Array(items) => strings(claim, EXPECTED, items),
-        v => Err(wrong_type(claim, EXPECTED, &v)),
+        Read::Strs(items) => Ok(Some(items)),
+        v => Err(wrong_type(claim, "an array of strings", &v.into_value())),
     }
-}
-
-fn strings(claim: &str, expected: &'static str, items: Vec<Value>) -> Claim<Vec<String>> {
-    if !items.iter().all(Value::is_string) {
-        return Err(wrong_type(claim, expected, &Value::Array(items)));
-    }
-    Ok(Some(
-        items
-            .into_iter()
-            .filter_map(|v| match v {
-                Value::String(s) => Some(s),
-                _ => None,
-            })
-            .collect(),
-    ))
 }
 
 #[cfg(test)]
@@ -348,40 +426,44 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn r(v: Value) -> Read {
+        serde_json::from_value(v).unwrap()
+    }
+
     fn claims(kind: Kind, v: Value) -> Claims {
         read_claims(v.to_string().as_bytes(), kind).unwrap()
     }
 
     #[test]
     fn dates_accept_integers_and_floats_and_reject_other_types() {
-        assert_eq!(date("a", json!(5)).unwrap(), Some(5));
-        assert_eq!(date("b", json!(5.9)).unwrap(), Some(5));
-        assert_eq!(date("b", json!(-5.5)).unwrap(), Some(-6));
-        let err = date("c", json!("5")).unwrap_err();
+        assert_eq!(date("a", r(json!(5))).unwrap(), Some(5));
+        assert_eq!(date("b", r(json!(5.9))).unwrap(), Some(5));
+        assert_eq!(date("b", r(json!(-5.5))).unwrap(), Some(-6));
+        let err = date("c", r(json!("5"))).unwrap_err();
         assert_eq!(err.claim(), Some("c"));
         assert!(err.to_string().contains("string \"5\""), "{err}");
-        assert_eq!(date("d", json!(1e300)).unwrap(), Some(i64::MAX));
-        assert_eq!(date("e", json!(u64::MAX)).unwrap(), Some(i64::MAX));
-        assert_eq!(date("f", json!(-3)).unwrap(), Some(-3));
-        assert!(date("g", Value::Null).is_err());
+        assert_eq!(date("d", r(json!(1e300))).unwrap(), Some(i64::MAX));
+        assert_eq!(date("e", r(json!(u64::MAX))).unwrap(), Some(i64::MAX));
+        assert_eq!(date("f", r(json!(-3))).unwrap(), Some(-3));
+        assert!(date("g", r(Value::Null)).is_err());
     }
 
     #[test]
     fn audience_is_a_string_or_an_array_of_strings() {
         assert_eq!(
-            string_or_array("a", json!("x")).unwrap(),
+            string_or_array("a", r(json!("x"))).unwrap(),
             Some(vec!["x".into()])
         );
         assert_eq!(
-            string_or_array("b", json!(["x", "y"]))
+            string_or_array("b", r(json!(["x", "y"])))
                 .unwrap()
                 .unwrap()
                 .len(),
             2
         );
-        assert!(string_or_array("c", json!(["x", 1])).is_err());
-        assert!(string_or_array("d", json!(1)).is_err());
-        assert!(array("e", json!("x")).is_err());
+        assert!(string_or_array("c", r(json!(["x", 1]))).is_err());
+        assert!(string_or_array("d", r(json!(1))).is_err());
+        assert!(array("e", r(json!("x"))).is_err());
     }
 
     #[test]

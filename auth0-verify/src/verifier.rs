@@ -88,13 +88,15 @@ impl Core {
         token: &'t str,
         kind: Kind,
         expected_issuer: Option<&str>,
-    ) -> Result<(RawToken<'t>, Keys<'_>, Option<Payload>), TokenValidationError> {
+    ) -> Result<(RawToken<'t>, Keys<'_>, Option<Box<Payload>>), TokenValidationError> {
         let raw = RawToken::parse(token)?;
         if let ([(_, only)], None) = (self.issuers.as_slice(), &self.resolver) {
             // One issuer: no need to read the payload before the signature is checked.
             return Ok((raw, Keys::Given(only), None));
         }
-        let payload = Payload::read(&raw, kind)?;
+        // Boxed: it is held while the signature is checked, and an async caller's future
+        // would otherwise carry its kilobyte on every call, this path taken or not.
+        let payload = Box::new(Payload::read(&raw, kind)?);
         let keys = self.keys_for(payload.issuer(), expected_issuer)?;
         Ok((raw, keys, Some(payload)))
     }
@@ -102,12 +104,12 @@ impl Core {
     /// The payload of a token whose signature was verified, once its `typ` is checked.
     fn finish(
         raw: &RawToken<'_>,
-        payload: Option<Payload>,
+        payload: Option<Box<Payload>>,
         kind: Kind,
     ) -> Result<Payload, TokenValidationError> {
         kind.check(raw.header.typ.as_deref())?;
         match payload {
-            Some(payload) => Ok(payload),
+            Some(payload) => Ok(*payload),
             None => Payload::read(raw, kind),
         }
     }
