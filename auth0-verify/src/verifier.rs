@@ -433,6 +433,7 @@ impl Core {
         c: Claims,
         organizations: &[String],
         expected_issuer: Option<&str>,
+        now: i64,
     ) -> Result<AccessTokenClaims, TokenValidationError> {
         let (iss, sub, aud) = (c.iss?, c.sub?, c.aud?);
         let (exp, iat, nbf) = (c.exp?, c.iat?, c.nbf?);
@@ -442,7 +443,6 @@ impl Core {
 
         let iss = self.check_issuer(iss, expected_issuer)?;
         let aud = self.check_audience(aud)?;
-        let now = self.now();
         let exp = require(exp, "exp", || "a number of seconds".to_owned())?;
         self.check_expiry(exp, now)?;
         if let Some(iat) = iat {
@@ -784,7 +784,7 @@ impl AccessTokenVerifier {
 
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<AccessTokenClaims, TokenValidationError> {
-        Ok(owned(self.verify_shared(token, None).await?))
+        self.verify_owned(token, None).await
     }
 
     /// Verifies `token` as one `issuer` must have issued (the issuer the request names: the
@@ -795,19 +795,39 @@ impl AccessTokenVerifier {
         token: &str,
         issuer: &str,
     ) -> Result<AccessTokenClaims, TokenValidationError> {
-        Ok(owned(self.verify_shared(token, Some(issuer)).await?))
+        self.verify_owned(token, Some(issuer)).await
     }
 
     /// Verifies `token` (from the cache when it holds it), then applies the checks that are
-    /// made on every use.
+    /// made on every use; its claims shared, as the API layer passes them on.
     pub(crate) async fn verify_shared(
         &self,
         token: &str,
         expected_issuer: Option<&str>,
     ) -> Result<Arc<Verified>, TokenValidationError> {
+        self.check(token, expected_issuer).await.map(Checked::shared)
+    }
+
+    /// [`verify_shared`](Self::verify_shared), the claims for the caller to own: no copy and
+    /// no shared allocation unless the cache keeps them.
+    async fn verify_owned(
+        &self,
+        token: &str,
+        expected_issuer: Option<&str>,
+    ) -> Result<AccessTokenClaims, TokenValidationError> {
+        self.check(token, expected_issuer).await.map(Checked::owned)
+    }
+
+    /// Verifies `token` (from the cache when it holds it), then applies the checks made on
+    /// every use.
+    async fn check(
+        &self,
+        token: &str,
+        expected_issuer: Option<&str>,
+    ) -> Result<Checked, TokenValidationError> {
         let now = self.core.now();
-        let verified = match self.cached(token, now) {
-            Some(verified) => verified,
+        let checked = match self.cached(token, now) {
+            Some(verified) => Checked::Shared(verified),
             None => {
                 let payload = self
                     .core
@@ -816,19 +836,19 @@ impl AccessTokenVerifier {
                 self.verified(token, payload, expected_issuer, now)?
             }
         };
-        self.admit(&verified, expected_issuer, now)?;
-        Ok(verified)
+        self.admit(checked.claims(), expected_issuer, now)?;
+        Ok(checked)
     }
 
-    /// [`verify_shared`](Self::verify_shared) with the keys fetched on `runtime`.
+    /// [`check`](Self::check) with the keys fetched on `runtime`, the claims owned.
     pub(crate) fn verify_blocking(
         &self,
         token: &str,
         runtime: &BlockingRuntime,
     ) -> Result<AccessTokenClaims, TokenValidationError> {
         let now = self.core.now();
-        let verified = match self.cached(token, now) {
-            Some(verified) => verified,
+        let checked = match self.cached(token, now) {
+            Some(verified) => Checked::Shared(verified),
             None => {
                 let payload =
                     self.core
@@ -836,8 +856,8 @@ impl AccessTokenVerifier {
                 self.verified(token, payload, None, now)?
             }
         };
-        self.admit(&verified, None, now)?;
-        Ok(owned(verified))
+        self.admit(checked.claims(), None, now)?;
+        Ok(checked.owned())
     }
 
     /// The verified `token` when the cache holds it.
@@ -845,36 +865,40 @@ impl AccessTokenVerifier {
         self.cache.as_ref()?.get(token, now)
     }
 
-    /// The claims of a token whose signature was verified, checked and cached.
+    /// The claims of a token whose signature was verified, checked, and cached when the
+    /// verifier has a cache.
     fn verified(
         &self,
         token: &str,
         payload: Payload,
         expected_issuer: Option<&str>,
         now: i64,
-    ) -> Result<Arc<Verified>, TokenValidationError> {
-        let claims =
-            self.core
-                .access_claims(payload.claims, &self.checks.organizations, expected_issuer)?;
+    ) -> Result<Checked, TokenValidationError> {
+        let claims = self.core.access_claims(
+            payload.claims,
+            &self.checks.organizations,
+            expected_issuer,
+            now,
+        )?;
+        let Some(cache) = &self.cache else {
+            return Ok(Checked::Fresh(claims, payload.bytes));
+        };
         let verified = Arc::new(Verified {
             claims: Arc::new(claims),
             payload: payload.bytes,
         });
-        if let Some(cache) = &self.cache {
-            cache.put(token, &verified, now);
-        }
-        Ok(verified)
+        cache.put(token, &verified, now);
+        Ok(Checked::Shared(verified))
     }
 
     /// The checks made at every use of a token, cached or not: the request's issuer, the
     /// maximum age, the claim rules.
     fn admit(
         &self,
-        verified: &Verified,
+        claims: &AccessTokenClaims,
         expected_issuer: Option<&str>,
         now: i64,
     ) -> Result<(), TokenValidationError> {
-        let claims = &verified.claims;
         if let Some(expected) = expected_issuer
             && claims.iss != expected
         {
@@ -905,12 +929,36 @@ impl AccessTokenVerifier {
     }
 }
 
-/// The claims of a verified token for a caller to own: moved out when nothing else holds
-/// them (no cache), copied otherwise.
-fn owned(verified: Arc<Verified>) -> AccessTokenClaims {
-    match Arc::try_unwrap(verified) {
-        Ok(verified) => Arc::try_unwrap(verified.claims).unwrap_or_else(|c| (*c).clone()),
-        Err(shared) => AccessTokenClaims::clone(&shared.claims),
+/// A verified access token: shared with the cache, or fresh (its claims and payload text).
+enum Checked {
+    Shared(Arc<Verified>),
+    Fresh(AccessTokenClaims, Vec<u8>),
+}
+
+impl Checked {
+    fn claims(&self) -> &AccessTokenClaims {
+        match self {
+            Checked::Shared(verified) => &verified.claims,
+            Checked::Fresh(claims, _) => claims,
+        }
+    }
+
+    fn shared(self) -> Arc<Verified> {
+        match self {
+            Checked::Shared(verified) => verified,
+            Checked::Fresh(claims, payload) => Arc::new(Verified {
+                claims: Arc::new(claims),
+                payload,
+            }),
+        }
+    }
+
+    /// The claims for a caller to own: moved out when fresh, copied when shared.
+    fn owned(self) -> AccessTokenClaims {
+        match self {
+            Checked::Shared(verified) => AccessTokenClaims::clone(&verified.claims),
+            Checked::Fresh(claims, _) => claims,
+        }
     }
 }
 
