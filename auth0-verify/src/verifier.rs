@@ -800,12 +800,15 @@ impl AccessTokenVerifier {
 
     /// Verifies `token` (from the cache when it holds it), then applies the checks that are
     /// made on every use; its claims shared, as the API layer passes them on.
+    #[cfg(feature = "tower")]
     pub(crate) async fn verify_shared(
         &self,
         token: &str,
         expected_issuer: Option<&str>,
     ) -> Result<Arc<Verified>, TokenValidationError> {
-        self.check(token, expected_issuer).await.map(Checked::shared)
+        self.check(token, expected_issuer)
+            .await
+            .map(Checked::shared)
     }
 
     /// [`verify_shared`](Self::verify_shared), the claims for the caller to own: no copy and
@@ -930,6 +933,11 @@ impl AccessTokenVerifier {
 }
 
 /// A verified access token: shared with the cache, or fresh (its claims and payload text).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "lives for one call; boxing the fresh claims would cost the allocation this avoids"
+)]
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
 enum Checked {
     Shared(Arc<Verified>),
     Fresh(AccessTokenClaims, Vec<u8>),
@@ -943,6 +951,7 @@ impl Checked {
         }
     }
 
+    #[cfg(feature = "tower")]
     fn shared(self) -> Arc<Verified> {
         match self {
             Checked::Shared(verified) => verified,
