@@ -354,6 +354,14 @@ pub enum JwksError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The exchange failed in another way than those above.
+    #[error("JWKS request to {url} failed: {reason}")]
+    Exchange {
+        /// The JWKS URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// Keys given as text (a PEM public key, a JWK, a JWKS document) cannot be read.
     #[error("keys given as text: {reason}")]
     InvalidKeys {

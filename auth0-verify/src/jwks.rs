@@ -638,10 +638,10 @@ impl Inner {
                     url: name.to_owned(),
                     location,
                 },
-                other => JwksError::Status {
+                SendError::Timeout { .. } => self.timeout_error(name, None),
+                other => JwksError::Exchange {
                     url: name.to_owned(),
-                    status: 0,
-                    body: other.to_string(),
+                    reason: other.to_string(),
                 },
             })?;
         let status = response.status();
