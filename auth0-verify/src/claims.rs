@@ -8,9 +8,10 @@ use crate::error::TokenValidationError;
 
 /// The claims of a verified ID token.
 ///
-/// Standard claims are typed; every other claim is kept in [`IdTokenClaims::extra`] and can
-/// be read with [`IdTokenClaims::get`] or [`IdTokenClaims::claim`]. Times are seconds since
-/// the Unix epoch.
+/// Standard claims are typed, OpenID Connect's profile claims (`name`, `email`, …) and `sid`
+/// included when they have their standard type; every other claim is kept in
+/// [`IdTokenClaims::extra`] and can be read with [`IdTokenClaims::get`] or
+/// [`IdTokenClaims::claim`]. Times are seconds since the Unix epoch.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
@@ -43,7 +44,68 @@ pub struct IdTokenClaims {
     /// Auth0 organization name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
-    /// Every other claim (profile claims, custom namespaced claims, …).
+    /// The session id at the authorization server (OpenID Connect session management).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Full name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Given name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// Family name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// Middle name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    /// Nickname.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    /// Preferred username.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    /// Profile page URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Picture URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// Web site.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// Email address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether the email address is verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    /// Gender.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    /// Birth date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birthdate: Option<String>,
+    /// Time zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zoneinfo: Option<String>,
+    /// Locale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Phone number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Whether the phone number is verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number_verified: Option<bool>,
+    /// Postal address (a JSON object).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Value>,
+    /// When the profile last changed (Auth0 sends an ISO 8601 text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// Every other claim (custom namespaced claims, …), and a profile claim above sent with
+    /// another type than the standard one.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

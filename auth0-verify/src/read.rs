@@ -50,8 +50,97 @@ pub(crate) struct Claims {
     pub(crate) sid: Claim<String>,
     /// Logout tokens: the `events` member as sent.
     pub(crate) events: Option<Value>,
+    /// ID tokens: the profile claims of their standard type (boxed: most tokens of other
+    /// kinds have none, and the claims are moved whole).
+    pub(crate) profile: Option<Box<Profile>>,
     /// Every other member.
     pub(crate) extra: Map<String, Value>,
+}
+
+/// OpenID Connect's profile claims of an ID token (and `sid`), each when it has its standard
+/// type; a member of another type stays in [`Claims::extra`].
+#[derive(Default)]
+pub(crate) struct Profile {
+    pub(crate) sid: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) given_name: Option<String>,
+    pub(crate) family_name: Option<String>,
+    pub(crate) middle_name: Option<String>,
+    pub(crate) nickname: Option<String>,
+    pub(crate) preferred_username: Option<String>,
+    pub(crate) profile: Option<String>,
+    pub(crate) picture: Option<String>,
+    pub(crate) website: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) email_verified: Option<bool>,
+    pub(crate) gender: Option<String>,
+    pub(crate) birthdate: Option<String>,
+    pub(crate) zoneinfo: Option<String>,
+    pub(crate) locale: Option<String>,
+    pub(crate) phone_number: Option<String>,
+    pub(crate) phone_number_verified: Option<bool>,
+    pub(crate) address: Option<Value>,
+    pub(crate) updated_at: Option<String>,
+}
+
+/// Where a profile claim goes, by its type.
+enum Slot<'p> {
+    Text(&'p mut Option<String>),
+    Flag(&'p mut Option<bool>),
+    Object(&'p mut Option<Value>),
+}
+
+impl Profile {
+    /// The field for the profile claim `member`, if it is one.
+    fn slot(&mut self, member: &str) -> Option<Slot<'_>> {
+        let text = match member {
+            "sid" => &mut self.sid,
+            "name" => &mut self.name,
+            "given_name" => &mut self.given_name,
+            "family_name" => &mut self.family_name,
+            "middle_name" => &mut self.middle_name,
+            "nickname" => &mut self.nickname,
+            "preferred_username" => &mut self.preferred_username,
+            "profile" => &mut self.profile,
+            "picture" => &mut self.picture,
+            "website" => &mut self.website,
+            "email" => &mut self.email,
+            "gender" => &mut self.gender,
+            "birthdate" => &mut self.birthdate,
+            "zoneinfo" => &mut self.zoneinfo,
+            "locale" => &mut self.locale,
+            "phone_number" => &mut self.phone_number,
+            "updated_at" => &mut self.updated_at,
+            "email_verified" => return Some(Slot::Flag(&mut self.email_verified)),
+            "phone_number_verified" => return Some(Slot::Flag(&mut self.phone_number_verified)),
+            "address" => return Some(Slot::Object(&mut self.address)),
+            _ => return None,
+        };
+        Some(Slot::Text(text))
+    }
+
+    /// Keeps `value` in `slot` when it has the slot's type, or empties the slot and gives the
+    /// value back (it belongs in `extra`).
+    fn put(slot: Slot<'_>, value: Read) -> Result<(), Read> {
+        match (slot, value) {
+            (Slot::Text(slot), Read::Str(s)) => *slot = Some(s),
+            (Slot::Flag(slot), Read::Bool(b)) => *slot = Some(b),
+            (Slot::Object(slot), Read::Other(v @ Value::Object(_))) => *slot = Some(v),
+            (Slot::Text(slot), other) => {
+                *slot = None;
+                return Err(other);
+            }
+            (Slot::Flag(slot), other) => {
+                *slot = None;
+                return Err(other);
+            }
+            (Slot::Object(slot), other) => {
+                *slot = None;
+                return Err(other);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for Claims {
@@ -73,6 +162,7 @@ impl Default for Claims {
             jti: Ok(None),
             sid: Ok(None),
             events: None,
+            profile: None,
             extra: Map::new(),
         }
     }
@@ -217,6 +307,23 @@ impl<'de> Visitor<'de> for Reader {
         let mut c = Claims::default();
         while let Some(Member(member)) = map.next_key::<Member<'de>>()? {
             let Some(name) = Claimed::of(self.0, &member) else {
+                if self.0 == Kind::Id {
+                    let profile = c.profile.get_or_insert_with(Box::default);
+                    if let Some(slot) = profile.slot(&member) {
+                        let value = map.next_value::<Read>()?;
+                        match Profile::put(slot, value) {
+                            // The later of two members of one name counts.
+                            Ok(()) if c.extra.is_empty() => {}
+                            Ok(()) => {
+                                c.extra.remove(&*member);
+                            }
+                            Err(other) => {
+                                c.extra.insert(member.into_owned(), other.into_value());
+                            }
+                        }
+                        continue;
+                    }
+                }
                 let value = map.next_value::<Value>()?;
                 c.extra.insert(member.into_owned(), value);
                 continue;
@@ -288,6 +395,7 @@ fn wrong_type(claim: &str, expected: &'static str, v: &Value) -> Box<TokenValida
 pub(crate) enum Read {
     Str(String),
     Int(i64),
+    Bool(bool),
     Strs(Vec<String>),
     Other(Value),
 }
@@ -297,6 +405,7 @@ impl Read {
         match self {
             Read::Str(s) => Value::String(s),
             Read::Int(i) => Value::from(i),
+            Read::Bool(b) => Value::Bool(b),
             Read::Strs(items) => Value::Array(items.into_iter().map(Value::String).collect()),
             Read::Other(v) => v,
         }
@@ -339,7 +448,7 @@ impl<'de> Visitor<'de> for ReadVisitor {
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Read, E> {
-        Ok(Read::Other(Value::Bool(v)))
+        Ok(Read::Bool(v))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Read, E> {

@@ -295,6 +295,7 @@ impl Core {
         let (exp, iat, nbf) = (c.exp?, c.iat?, c.nbf?);
         let (nonce, azp, auth_time) = (c.nonce?, c.azp?, c.auth_time?);
         let (org_id, org_name) = (c.org_id?, c.org_name?);
+        let profile = c.profile.map(|p| *p).unwrap_or_default();
 
         let iss = self.check_issuer(iss, None)?;
         let sub = require(sub, "sub", || "a string".to_owned())?;
@@ -360,6 +361,26 @@ impl Core {
             auth_time,
             org_id,
             org_name,
+            sid: profile.sid,
+            name: profile.name,
+            given_name: profile.given_name,
+            family_name: profile.family_name,
+            middle_name: profile.middle_name,
+            nickname: profile.nickname,
+            preferred_username: profile.preferred_username,
+            profile: profile.profile,
+            picture: profile.picture,
+            website: profile.website,
+            email: profile.email,
+            email_verified: profile.email_verified,
+            gender: profile.gender,
+            birthdate: profile.birthdate,
+            zoneinfo: profile.zoneinfo,
+            locale: profile.locale,
+            phone_number: profile.phone_number,
+            phone_number_verified: profile.phone_number_verified,
+            address: profile.address,
+            updated_at: profile.updated_at,
             extra: c.extra,
         })
     }

@@ -593,11 +593,7 @@ impl WebAuth {
         let mut data = SessionData {
             created_at: now,
             touched_at: now,
-            sid: claims
-                .extra
-                .get("sid")
-                .and_then(|s| s.as_str())
-                .map(str::to_owned),
+            sid: claims.sid,
             sub: claims.sub,
             audience: txn.audience.clone(),
             id_token,

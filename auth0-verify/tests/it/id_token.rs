@@ -40,14 +40,50 @@ async fn valid_token_gives_typed_and_extra_claims() {
     assert_eq!(claims.iat, NOW - 10);
     assert_eq!(claims.nonce.as_deref(), Some("nonce-1"));
     assert_eq!(claims.org_id.as_deref(), Some("org_123"));
-    assert_eq!(claims.get("email"), Some(&json!("user@example.test")));
+    assert_eq!(claims.email.as_deref(), Some("user@example.test"));
     let roles: Vec<String> = claims.claim("https://example.test/roles").unwrap().unwrap();
     assert_eq!(roles, ["admin"]);
-    assert!(claims.claim::<u32>("email").is_err());
-    assert!(
-        claims.get("iss").is_none(),
-        "typed claims are not repeated in extra"
-    );
+    assert!(claims.claim::<u32>("https://example.test/roles").is_err());
+    for typed in ["iss", "email"] {
+        assert!(
+            claims.get(typed).is_none(),
+            "typed claims are not repeated in extra: {typed}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn profile_claims_are_typed_and_one_of_another_type_is_kept_in_extra() {
+    let claims = verify(
+        with(
+            id_claims(),
+            json!({
+                "name": "Ana", "email_verified": "yes", "phone_number_verified": true,
+                "address": {"country": "PT"}, "updated_at": 1_700_000_000, "sid": "sid-9",
+                "locale": ["pt"],
+            }),
+        ),
+        &none(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(claims.name.as_deref(), Some("Ana"));
+    assert_eq!(claims.sid.as_deref(), Some("sid-9"));
+    assert_eq!(claims.phone_number_verified, Some(true));
+    assert_eq!(claims.address, Some(json!({"country": "PT"})));
+    // Sent with another type than OpenID Connect's: not typed, kept as sent.
+    assert_eq!(claims.email_verified, None);
+    assert_eq!(claims.get("email_verified"), Some(&json!("yes")));
+    assert_eq!(claims.updated_at, None);
+    assert_eq!(claims.get("updated_at"), Some(&json!(1_700_000_000)));
+    assert_eq!(claims.locale, None);
+    assert_eq!(claims.get("locale"), Some(&json!(["pt"])));
+    // Written back, every claim is there once, as it came.
+    let written = serde_json::to_value(&claims).unwrap();
+    assert_eq!(written["name"], "Ana");
+    assert_eq!(written["email_verified"], "yes");
+    assert_eq!(written["updated_at"], 1_700_000_000);
+    assert_eq!(written["address"], json!({"country": "PT"}));
 }
 
 #[tokio::test]
