@@ -364,14 +364,8 @@ async fn password_realm_issues_an_id_token_that_verifies() {
         .await
         .unwrap();
     assert_eq!(claims.sub, user_id);
-    assert_eq!(
-        claims.get("email").and_then(Value::as_str),
-        Some("ana.lopez@example.com")
-    );
-    assert_eq!(
-        claims.get("nickname").and_then(Value::as_str),
-        Some("ana.lopez")
-    );
+    assert_eq!(claims.email.as_deref(), Some("ana.lopez@example.com"));
+    assert_eq!(claims.nickname.as_deref(), Some("ana.lopez"));
     assert!(claims.exp > now() as i64);
     // Another nonce is refused by the verifier.
     let err = verifier
@@ -435,8 +429,8 @@ async fn the_sdk_logs_in_and_reads_userinfo() {
     let claims = tokens.id_token_claims().expect("verified claims");
     assert_eq!(claims.sub, user["user_id"].as_str().unwrap());
     // `email` but not `profile` was asked for.
-    assert!(claims.get("email").is_some());
-    assert!(claims.get("name").is_none());
+    assert!(claims.email.is_some());
+    assert!(claims.name.is_none());
     let profile = auth.userinfo(&tokens.access_token).send().await.unwrap();
     assert_eq!(profile.email.as_deref(), Some("ben@example.org"));
     assert_eq!(profile.name, None);

@@ -58,7 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "verified: sub={} email={}",
         claims.sub,
-        claims.get("email").unwrap_or(&json!(null))
+        claims.email.as_deref().unwrap_or("(none)")
     );
 
     // A replayed token from another login attempt carries another nonce and is refused.

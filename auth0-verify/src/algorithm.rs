@@ -61,6 +61,16 @@ impl Algorithm {
         })
     }
 
+    /// The digest the signature is computed over (every algorithm here has one).
+    pub(crate) fn digest(self) -> &'static aws_lc_rs::digest::Algorithm {
+        use aws_lc_rs::digest::{SHA256, SHA384, SHA512};
+        match self {
+            Algorithm::HS256 | Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 => &SHA256,
+            Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 => &SHA384,
+            Algorithm::RS512 | Algorithm::PS512 => &SHA512,
+        }
+    }
+
     pub(crate) fn is_symmetric(self) -> bool {
         matches!(self, Algorithm::HS256)
     }
