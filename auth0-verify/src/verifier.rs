@@ -295,7 +295,7 @@ impl Core {
         let (exp, iat, nbf) = (c.exp?, c.iat?, c.nbf?);
         let (nonce, azp, auth_time) = (c.nonce?, c.azp?, c.auth_time?);
         let (org_id, org_name) = (c.org_id?, c.org_name?);
-        let profile = c.profile.map(|p| *p).unwrap_or_default();
+        let profile = c.profile.unwrap_or_default();
 
         let iss = self.check_issuer(iss, None)?;
         let sub = require(sub, "sub", || "a string".to_owned())?;
