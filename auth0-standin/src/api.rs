@@ -656,6 +656,22 @@ pub(crate) fn page(req: &Request<'_>, items: Vec<Value>) -> Response {
         return Json(Value::Array(slice)).into_response();
     }
     let mut body = Map::new();
+    // The actions' lists page by `page` and `per_page` and say so.
+    let answer_members = req
+        .route
+        .answer
+        .and_then(|a| table().schema(a))
+        .map(|s| table().members(s))
+        .unwrap_or_default();
+    if answer_members.iter().any(|m| m == "per_page") {
+        body.insert("total".into(), json!(total));
+        if let Some(page) = page {
+            body.insert("page".into(), json!(page));
+        }
+        body.insert("per_page".into(), json!(per_page.unwrap_or(50)));
+        body.insert(member.into(), Value::Array(slice));
+        return Json(Value::Object(body)).into_response();
+    }
     body.insert("start".into(), json!(start));
     body.insert(
         "limit".into(),
@@ -720,10 +736,13 @@ pub(crate) fn query_error(message: String) -> Response {
     error(StatusCode::BAD_REQUEST, "invalid_query_string", &message)
 }
 
+/// An answer of `status`: none for 204, `{}` where the document names no answer (Auth0
+/// answers deleting a role `200 {}`, deleting a session `202 {}`).
 fn answer(status: StatusCode, body: Value) -> Response {
-    if status == StatusCode::NO_CONTENT || body.is_null() && status != StatusCode::OK {
+    if status == StatusCode::NO_CONTENT {
         return status.into_response();
     }
+    let body = if body.is_null() { json!({}) } else { body };
     (status, Json(body)).into_response()
 }
 
@@ -855,6 +874,7 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                 return payload_error("'Expected type object' on the request body.");
             };
             body.remove("password");
+            forget_write_only(route, &mut body);
             create(t, d, req, body, &collection, template, id_member, status)
         }
         Kind::List => {
@@ -903,9 +923,10 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
             let collection = req.parent();
             let id_member = req.id_member();
             let id = req.last_param().to_string();
-            let Value::Object(body) = req.body.clone() else {
+            let Value::Object(mut body) = req.body.clone() else {
                 return payload_error("'Expected type object' on the request body.");
             };
+            forget_write_only(route, &mut body);
             let Some(id_value) = find_item(&d.store, &collection, id_member, &id)
                 .and_then(|i| i.get(id_member).cloned())
             else {
@@ -979,13 +1000,17 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                 // The settings read so far: what GET answers.
                 singleton_defaults(route)
             });
-            let value = match (&req.body, route.kind) {
+            let mut body = req.body.clone();
+            if let Value::Object(body) = &mut body {
+                forget_write_only(route, body);
+            }
+            let value = match (body, route.kind) {
                 (Value::Object(body), Kind::SingletonUpdate) => {
                     let mut v = base;
-                    merge(&mut v, body.clone());
+                    merge(&mut v, body);
                     v
                 }
-                (body, _) => body.clone(),
+                (body, _) => body,
             };
             d.store.singletons.insert(path, value.clone());
             answer(status, present(route, &value))
@@ -1128,6 +1153,28 @@ fn present_item(list: &Route, item: &Value) -> Value {
     match get {
         Some(get) => present(get, item),
         None => item.clone(),
+    }
+}
+
+/// Drops the members Auth0 takes but never answers (a credential's `pem`, a phone
+/// provider's `credentials`, a user's `connection`): those the request's schema lists and
+/// the answer's does not. Members neither lists are kept: real answers echo them.
+fn forget_write_only(route: &Route, body: &mut Map<String, Value>) {
+    let t = table();
+    let (Some(request), Some(answer)) = (
+        route.body.and_then(|b| t.schema(b)),
+        route.answer.and_then(|a| t.schema(a)),
+    ) else {
+        return;
+    };
+    let answered = t.members(answer);
+    if answered.is_empty() {
+        return;
+    }
+    for member in t.members(request) {
+        if !answered.contains(&member) {
+            body.remove(&member);
+        }
     }
 }
 

@@ -560,7 +560,7 @@ pub(crate) fn singular(collection: &str) -> String {
 
 /// The status Auth0 answers where it differs from the document's (creates of forms and
 /// flows answer 200, updates 200, invitations 201, removing permissions 204, deleting a
-/// connection 202).
+/// connection 202; deleting a role answers the document's 200).
 pub(crate) fn real_status(route: &Route) -> StatusCode {
     let status = match (route.method, route.kind, route.path) {
         ("POST", _, "/forms" | "/flows" | "/flows/vault/connections") => 200,
@@ -568,7 +568,7 @@ pub(crate) fn real_status(route: &Route) -> StatusCode {
         ("POST", _, "/actions/actions/{id}/deploy") => 200,
         ("PATCH", _, _) if route.status == 201 => 200,
         ("DELETE", _, "/connections/{id}" | "/users/{user_id}/refresh-tokens") => 202,
-        ("DELETE", _, _) if route.status == 200 && route.answer.is_none() => 204,
+        ("DELETE", Kind::RelationRemove, _) if route.status == 200 && route.answer.is_none() => 204,
         _ => route.status,
     };
     StatusCode::from_u16(status).unwrap_or(StatusCode::OK)

@@ -115,6 +115,8 @@ async fn replay(sample: &Value) {
     let mut ids = BTreeMap::new();
     let (mut replayable, mut status_ok, mut members, mut members_ok) = (0, 0, 0, 0);
     let mut missed: BTreeMap<String, usize> = BTreeMap::new();
+    // `AUTH0_REPLAY_VERBOSE`: every mismatch with its path and answer.
+    let verbose = std::env::var_os("AUTH0_REPLAY_VERBOSE").is_some();
     let interactions = sample["interactions"].as_array().unwrap();
     for i in interactions {
         let template = i["path_template"].as_str().unwrap_or_default();
@@ -178,6 +180,12 @@ async fn replay(sample: &Value) {
             *missed
                 .entry(format!("{key} {status} (recorded {}) {why}", i["status"]))
                 .or_default() += 1;
+            if verbose {
+                println!(
+                    "  ! {} {path}?{query} {status} (recorded {}): {text}",
+                    i["method"], i["status"]
+                );
+            }
         }
         if let (Some(want), Some(have)) = (object_members(&recorded), object_members(&answer)) {
             for m in &want {
