@@ -334,9 +334,10 @@ fn serve(
     body: Value,
     form: bool,
 ) -> Response {
-    if let Err(refused) = management::authorize(t, headers, route.scopes) {
-        return refused.into_response();
-    }
+    let claims = match management::authorize(t, headers, route.scopes) {
+        Ok(claims) => claims,
+        Err(refused) => return refused.into_response(),
+    };
     if let Some(schema) = route.body.and_then(|b| table().schema(b))
         && !body.is_null()
         && let Err(message) = table().validate(schema, &body, !form)
@@ -350,10 +351,14 @@ fn serve(
         body,
     };
     let mut d = t.data();
-    if let Some(response) = management::handwritten(t, &mut d, &req) {
-        return response;
+    let response = match management::handwritten(t, &mut d, &req) {
+        Some(response) => response,
+        None => generic(t, &mut d, &req),
+    };
+    if route.method != "GET" && response.status().is_success() {
+        management::log_operation(&mut d, &req, &claims, response.status().as_u16());
     }
-    generic(t, &mut d, &req)
+    response
 }
 
 /// A Management request on its way through.
@@ -891,17 +896,7 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                     .filter_map(|e| resolve_entry(d, &member, e))
                     .collect()
             } else {
-                // Items of a fixed collection written so far (guardian factors, ...).
-                let under = format!("{path}/");
-                d.store
-                    .singletons
-                    .iter()
-                    .filter(|(k, _)| {
-                        k.strip_prefix(&under)
-                            .is_some_and(|rest| !rest.contains('/'))
-                    })
-                    .map(|(_, v)| v.clone())
-                    .collect()
+                fixed_items(d, route, &path)
             };
             page(req, items)
         }
@@ -1069,6 +1064,50 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
             answer(status, Value::Null)
         }
         Kind::Action => action(t, d, req, status),
+    }
+}
+
+/// The items of a fixed collection (guardian factors): one per value of the `name` enum of
+/// its items' schema, as the document's defaults under what was written to each, as Auth0
+/// lists every factor whether set or not; without such an enum, the items written so far.
+fn fixed_items(d: &Data, route: &Route, path: &str) -> Vec<Value> {
+    let t = table();
+    let under = format!("{path}/");
+    let written = |name: &str| d.store.singletons.get(&format!("{under}{name}"));
+    let item_schema = route
+        .answer
+        .and_then(|a| t.schema(a))
+        .and_then(|s| t.items(s));
+    let names = item_schema
+        .and_then(|s| t.member_schema(s, "name"))
+        .and_then(|s| t.enum_values(s));
+    match (item_schema, names) {
+        (Some(schema), Some(names)) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|name| {
+                let mut item = t.defaults(schema);
+                item["name"] = json!(name);
+                if let Some(Value::Object(w)) = written(name) {
+                    for (k, v) in w {
+                        if k != "id" {
+                            item[k] = v.clone();
+                        }
+                    }
+                }
+                item
+            })
+            .collect(),
+        _ => d
+            .store
+            .singletons
+            .iter()
+            .filter(|(k, _)| {
+                k.strip_prefix(&under)
+                    .is_some_and(|rest| !rest.contains('/'))
+            })
+            .map(|(_, v)| v.clone())
+            .collect(),
     }
 }
 

@@ -267,6 +267,36 @@ impl Table {
         out
     }
 
+    /// The schema of an array's items (the first array variant's).
+    pub(crate) fn items<'a>(&'a self, schema: &'a Value) -> Option<&'a Value> {
+        let s = self.resolve(schema);
+        if let Some(items) = s.get("items") {
+            return Some(self.resolve(items));
+        }
+        ["oneOf", "anyOf"]
+            .iter()
+            .find_map(|k| s.get(*k)?.as_array()?.iter().find_map(|v| self.items(v)))
+    }
+
+    /// The schema of a member of an object schema (of its variants).
+    pub(crate) fn member_schema<'a>(&'a self, schema: &'a Value, name: &str) -> Option<&'a Value> {
+        let s = self.resolve(schema);
+        if let Some(p) = s.get("properties").and_then(|p| p.get(name)) {
+            return Some(self.resolve(p));
+        }
+        ["allOf", "oneOf", "anyOf"].iter().find_map(|k| {
+            s.get(*k)?
+                .as_array()?
+                .iter()
+                .find_map(|v| self.member_schema(v, name))
+        })
+    }
+
+    /// A schema's `enum` values.
+    pub(crate) fn enum_values<'a>(&'a self, schema: &'a Value) -> Option<&'a Vec<Value>> {
+        self.resolve(schema).get("enum").and_then(Value::as_array)
+    }
+
     /// Whether a schema (or one of its variants) is an array.
     pub(crate) fn allows_array(&self, schema: &Value) -> bool {
         let s = self.resolve(schema);

@@ -587,3 +587,76 @@ async fn passwordless_users_take_their_connections_provider() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errorCode"], "inexistent_connection");
 }
+
+#[tokio::test]
+async fn what_a_tenant_holds_from_the_start_is_listed() {
+    let s = Standin::start().await.unwrap();
+    let url = s.url();
+    let t = admin(&url).await;
+    // Every guardian factor is listed, set or not; one set reads back in the list.
+    let (status, body, _) = call(
+        &url,
+        &t,
+        Method::PUT,
+        "/guardian/factors/otp",
+        Some(json!({"enabled": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, factors, _) = call(&url, &t, Method::GET, "/guardian/factors", None).await;
+    let factors = factors.as_array().unwrap();
+    assert_eq!(factors.len(), 8, "{factors:?}");
+    let otp = factors.iter().find(|f| f["name"] == "otp").unwrap();
+    assert_eq!(otp["enabled"], true);
+    assert!(factors.iter().any(|f| f["name"] == "webauthn-roaming"));
+
+    // The signing key is the one the JWKS publishes.
+    let jwks: Value = reqwest::get(format!("{url}/.well-known/jwks.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kid = jwks["keys"][0]["kid"].as_str().unwrap().to_string();
+    let (_, keys, _) = call(&url, &t, Method::GET, "/keys/signing", None).await;
+    assert_eq!(keys[0]["kid"], kid.as_str(), "{keys}");
+    assert_eq!(keys[0]["current"], true);
+    let (status, key, _) = call(&url, &t, Method::GET, &format!("/keys/signing/{kid}"), None).await;
+    assert_eq!((status, key["kid"].clone()), (StatusCode::OK, json!(kid)));
+    let (status, _, _) = call(&url, &t, Method::GET, "/keys/signing/nokey", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A change is logged as a successful API operation, newest first, and read by its id.
+    call(
+        &url,
+        &t,
+        Method::POST,
+        "/roles",
+        Some(json!({"name": "auditors"})),
+    )
+    .await;
+    let (_, logs, _) = call(&url, &t, Method::GET, "/logs", None).await;
+    let newest = &logs[0];
+    assert_eq!(newest["type"], "sapi", "{logs}");
+    assert_eq!(newest["client_id"], CLIENT_ID);
+    assert_eq!(newest["details"]["request"]["path"], "/api/v2/roles");
+    let id = newest["log_id"].as_str().unwrap();
+    let (status, log, _) = call(&url, &t, Method::GET, &format!("/logs/{id}"), None).await;
+    assert_eq!((status, &log["log_id"]), (StatusCode::OK, &json!(id)));
+
+    // No default custom domain until there is a domain; then the first one.
+    let (status, _, _) = call(&url, &t, Method::GET, "/custom-domains/default", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, domain, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        "/custom-domains",
+        Some(json!({"domain": "login.example.com", "type": "auth0_managed_certs"})),
+    )
+    .await;
+    let (status, default, _) = call(&url, &t, Method::GET, "/custom-domains/default", None).await;
+    assert_eq!(status, StatusCode::OK, "{default}");
+    assert_eq!(default["custom_domain_id"], domain["custom_domain_id"]);
+    assert_eq!(default["is_default"], true);
+}

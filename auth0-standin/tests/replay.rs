@@ -213,9 +213,10 @@ async fn replay(sample: &Value) {
         100.0 * share(status_ok, replayable),
         100.0 * share(members_ok, members),
     );
-    // Floors a little under today's figures (91.4% and 90.3% of 269 of the 449): a change
-    // that loses fidelity fails here.
+    // Floors a little under today's figures (90.7% and 93.4% of 269 of the 449; the file's
+    // order is not the recording's, so some objects are read before they are created): a
+    // change that loses fidelity fails here.
     assert!(replayable * 2 >= interactions.len(), "too few replayable");
     assert!(share(status_ok, replayable) >= 0.88);
-    assert!(share(members_ok, members) >= 0.86);
+    assert!(share(members_ok, members) >= 0.91);
 }
