@@ -843,7 +843,10 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
         route.kind,
         Kind::Get | Kind::Update | Kind::Replace | Kind::Delete
     ) || route.kind == Kind::Create;
-    if let Err(r) = parents_exist(d, req, include_last) {
+    // A removal Auth0 accepts for later (202: a user's refresh tokens, sessions) is queued
+    // without looking the user up.
+    let queued = route.kind == Kind::RelationRemove && status == StatusCode::ACCEPTED;
+    if !queued && let Err(r) = parents_exist(d, req, include_last) {
         return r.into_response();
     }
     // Items of a collection no operation creates (guardian factors, a prompt's texts) are
@@ -1008,7 +1011,13 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                 (body, _) => body,
             };
             d.store.singletons.insert(path, value.clone());
-            answer(status, present(route, &value))
+            // Without an answer in the document, Auth0 answers `{}`.
+            let answered = if route.answer.is_some() {
+                present(route, &value)
+            } else {
+                Value::Null
+            };
+            answer(status, answered)
         }
         Kind::SingletonDelete => {
             let path = req.path();

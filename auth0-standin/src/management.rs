@@ -91,6 +91,10 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
             StatusCode::NO_CONTENT.into_response()
         }
         ("GET", "/keys/signing") => Json(json!([signing_key(t)])).into_response(),
+        // The stand-in keeps signing with its one key: a rotation answers it.
+        ("POST", "/keys/signing/rotate") => {
+            (StatusCode::CREATED, Json(signing_key(t))).into_response()
+        }
         ("GET", "/keys/signing/{kid}") => {
             let key = signing_key(t);
             if key["kid"].as_str() == Some(req.last_param()) {
