@@ -985,6 +985,11 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                 .get(&path)
                 .cloned()
                 .unwrap_or(Value::Null);
+            // Settings that can be deleted (an email provider, a SCIM configuration, the
+            // login page's template) exist once written: before, or once deleted, 404.
+            if stored.is_null() && deletable(route) {
+                return not_found(route.path);
+            }
             let value = if stored.is_null() {
                 singleton_defaults(route)
             } else {
@@ -1072,8 +1077,45 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
             }
             answer(status, Value::Null)
         }
+        Kind::Action if deletable(route) => {
+            // Creating settings that can be deleted (`POST /emails/provider`): kept, and
+            // read back by their `GET`.
+            let Value::Object(mut body) = req.body.clone() else {
+                return payload_error("'Expected type object' on the request body.");
+            };
+            forget_write_only(route, &mut body);
+            let now = json!(timestamp());
+            let answered = route
+                .answer
+                .and_then(|a| table().schema(a))
+                .map(|s| table().members(s))
+                .unwrap_or_default();
+            for stamp in ["created_at", "updated_at"] {
+                if answered.iter().any(|m| m == stamp) {
+                    body.entry(stamp).or_insert(now.clone());
+                }
+            }
+            // Added to what is there (a hook's secrets are added one by one).
+            let mut value = d
+                .store
+                .singletons
+                .get(&req.path())
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            merge(&mut value, body);
+            d.store.singletons.insert(req.path(), value.clone());
+            answer(status, present(route, &value))
+        }
         Kind::Action => action(t, d, req, status),
     }
+}
+
+/// Whether the settings at a route's path can be deleted (a `DELETE` of that path is kept as
+/// settings): such settings exist only once written.
+fn deletable(route: &Route) -> bool {
+    engine_routes()
+        .iter()
+        .any(|r| r.path == route.path && r.kind == Kind::SingletonDelete)
 }
 
 /// The items of a fixed collection (guardian factors): one per value of the `name` enum of

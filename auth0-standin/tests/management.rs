@@ -660,3 +660,33 @@ async fn what_a_tenant_holds_from_the_start_is_listed() {
     assert_eq!(default["custom_domain_id"], domain["custom_domain_id"]);
     assert_eq!(default["is_default"], true);
 }
+
+#[tokio::test]
+async fn settings_that_can_be_deleted_exist_once_written() {
+    let s = Standin::start().await.unwrap();
+    let url = s.url();
+    let t = admin(&url).await;
+    let (status, _, _) = call(&url, &t, Method::GET, "/emails/provider", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, created, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        "/emails/provider",
+        Some(json!({
+            "name": "sendgrid",
+            "default_from_address": "no-reply@example.com",
+            "credentials": {"api_key": "a secret"},
+        })),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {created}");
+    assert_eq!(created["name"], "sendgrid");
+    let (status, got, _) = call(&url, &t, Method::GET, "/emails/provider", None).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["default_from_address"], "no-reply@example.com");
+    let (status, _, _) = call(&url, &t, Method::DELETE, "/emails/provider", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = call(&url, &t, Method::GET, "/emails/provider", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
