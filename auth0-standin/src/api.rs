@@ -338,9 +338,12 @@ fn serve(
         Ok(claims) => claims,
         Err(refused) => return refused.into_response(),
     };
-    if let Some(schema) = route.body.and_then(|b| table().schema(b))
+    if let Some(name) = route.body
+        && let Some(schema) = table().schema(name)
         && !body.is_null()
-        && let Err(message) = table().validate(schema, &body, !form)
+        && let Err(message) = table()
+            .validate(schema, &body, !form)
+            .and_then(|()| table().unknown_members(name, &body))
     {
         return payload_error(&message);
     }

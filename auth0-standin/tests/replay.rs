@@ -165,6 +165,9 @@ async fn replay(sample: &Value) {
             .unwrap_or(Value::Null);
         map_ids(&recorded, &answer, &mut ids);
         if !counts {
+            if verbose && status == 400 {
+                println!("  ! (not counted) {} {path} 400: {text}", i["method"]);
+            }
             continue;
         }
         replayable += 1;

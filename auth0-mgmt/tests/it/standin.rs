@@ -671,3 +671,53 @@ async fn tenant_settings_branding_prompts_and_attack_protection() {
     settings!(c, risk_assessments.settings.new_device, get / update:
         UpdateRiskAssessmentsSettingsNewDeviceRequestContent = json!({"remember_for": 30}));
 }
+
+/// The refusal of a body, as Auth0 words it: 400 `invalid_body`, the message naming the
+/// member.
+async fn assert_refused<T: std::fmt::Debug>(
+    answer: impl std::future::Future<Output = Result<T, Error>>,
+    names: &str,
+) {
+    let e = answer
+        .await
+        .expect_err("a body the document refuses was taken");
+    let api = e.api().unwrap_or_else(|| panic!("not an API error: {e}"));
+    assert_eq!(api.status().as_u16(), 400, "{e}");
+    assert_eq!(api.error_code(), Some("invalid_body"), "{e}");
+    let message = api.message().unwrap_or_default();
+    assert!(
+        message.starts_with("Payload validation error: ") && message.contains(names),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn bodies_the_document_refuses_answer_400_naming_the_member() {
+    let (_standin, c) = tenant().await;
+    // A member the schema does not list, where it lists them all.
+    assert_refused(
+        c.roles()
+            .create()
+            .body(body::<CreateRoleRequestContent>(
+                &json!({"name": "readers", "colour": "blue"}),
+            ))
+            .send(),
+        "Additional properties not allowed: colour",
+    )
+    .await;
+    // A value outside the member's enum.
+    assert_refused(
+        c.attack_protection()
+            .bot_detection()
+            .update()
+            .body(body::<UpdateBotDetectionSettingsRequestContent>(
+                &json!({"bot_detection_level": "extreme"}),
+            ))
+            .send(),
+        "No enum match for: \"extreme\"' on property bot_detection_level",
+    )
+    .await;
+    // Nothing was made of them.
+    let roles = items_of(json(&c.roles().list().send().await.unwrap()));
+    assert!(roles.iter().all(|r| r["name"] != "readers"), "{roles:?}");
+}
