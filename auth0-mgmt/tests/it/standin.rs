@@ -721,3 +721,84 @@ async fn bodies_the_document_refuses_answer_400_naming_the_member() {
     let roles = items_of(json(&c.roles().list().send().await.unwrap()));
     assert!(roles.iter().all(|r| r["name"] != "readers"), "{roles:?}");
 }
+
+#[tokio::test]
+async fn settings_that_are_created_and_deleted() {
+    let (_standin, c) = tenant().await;
+    // The email provider: none until created, read, changed, deleted, none again.
+    assert_gone(
+        c.emails().provider().get().send().await,
+        "an email provider",
+    );
+    let sent = json!({
+        "name": "sendgrid",
+        "default_from_address": "no-reply@example.com",
+        "credentials": {"api_key": "a secret"},
+    });
+    let created = json(
+        &c.emails()
+            .provider()
+            .create()
+            .body(body::<CreateEmailProviderRequestContent>(&sent))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(created["name"], "sendgrid");
+    let got = json(&c.emails().provider().get().send().await.unwrap());
+    assert_eq!(got["default_from_address"], "no-reply@example.com");
+    c.emails()
+        .provider()
+        .update()
+        .body(body::<UpdateEmailProviderRequestContent>(
+            &json!({"default_from_address": "hello@example.com"}),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let got = json(&c.emails().provider().get().send().await.unwrap());
+    assert_eq!(got["default_from_address"], "hello@example.com");
+    assert_eq!(got["name"], "sendgrid");
+    c.emails().provider().delete().send().await.unwrap();
+    assert_gone(
+        c.emails().provider().get().send().await,
+        "the email provider",
+    );
+
+    // A connection's SCIM configuration, the same way.
+    let connection = json(
+        &c.connections()
+            .create()
+            .body(body::<CreateConnectionRequestContent>(
+                &json!({"name": "workforce", "strategy": "samlp"}),
+            ))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let id = connection["id"].as_str().unwrap().to_string();
+    let scim = c.connections().scim_configuration();
+    assert_gone(scim.get(&id).send().await, "a SCIM configuration");
+    scim.create(&id)
+        .body(body::<CreateScimConfigurationRequestContent>(
+            &json!({"user_id_attribute": "externalId"}),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let got = json(&scim.get(&id).send().await.unwrap());
+    assert_eq!(got["user_id_attribute"], "externalId");
+    let mapping = json!([{"auth0": "email", "scim": "emails[primary eq true].value"}]);
+    scim.update(&id)
+        .body(body::<UpdateScimConfigurationRequestContent>(
+            &json!({"user_id_attribute": "userName", "mapping": mapping}),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let got = json(&scim.get(&id).send().await.unwrap());
+    assert_eq!(got["user_id_attribute"], "userName");
+    assert_eq!(got["mapping"], mapping);
+    scim.delete(&id).send().await.unwrap();
+    assert_gone(scim.get(&id).send().await, "the SCIM configuration");
+}
