@@ -1029,7 +1029,17 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
         }
         Kind::SingletonDelete => {
             let path = req.path();
-            d.store.singletons.remove(&path);
+            match (&req.body, d.store.singletons.get_mut(&path)) {
+                // Names of entries to remove (a hook's secrets).
+                (Value::Array(names), Some(Value::Object(stored))) => {
+                    for name in names.iter().filter_map(Value::as_str) {
+                        stored.remove(name);
+                    }
+                }
+                _ => {
+                    d.store.singletons.remove(&path);
+                }
+            }
             answer(status, Value::Null)
         }
         Kind::RelationAdd | Kind::RelationReplace => {
@@ -1080,9 +1090,9 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
             }
             answer(status, Value::Null)
         }
-        Kind::Action if deletable(route) => {
-            // Creating settings that can be deleted (`POST /emails/provider`): kept, and
-            // read back by their `GET`.
+        Kind::Action if readable_settings(route) => {
+            // Creating settings (`POST /emails/provider`, a hook's secrets): kept, and read
+            // back by their `GET`.
             let Value::Object(mut body) = req.body.clone() else {
                 return payload_error("'Expected type object' on the request body.");
             };
@@ -1107,18 +1117,32 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                 .unwrap_or_else(|| json!({}));
             merge(&mut value, body);
             d.store.singletons.insert(req.path(), value.clone());
-            answer(status, present(route, &value))
+            let answered = if route.answer.is_some() {
+                present(route, &value)
+            } else {
+                Value::Null
+            };
+            answer(status, answered)
         }
         Kind::Action => action(t, d, req, status),
     }
 }
 
-/// Whether the settings at a route's path can be deleted (a `DELETE` of that path is kept as
-/// settings): such settings exist only once written.
+/// Whether a `GET` of the route's own path reads settings (what a `POST` there creates).
+fn readable_settings(route: &Route) -> bool {
+    engine_routes()
+        .iter()
+        .any(|r| r.path == route.path && r.kind == Kind::SingletonGet)
+}
+
+/// Whether the settings at a route's path can be deleted as a whole (a `DELETE` of that path
+/// without a body): such settings exist only once written. (A `DELETE` with a body names
+/// entries to remove, as of a hook's secrets: those settings are there, empty, from the
+/// start.)
 fn deletable(route: &Route) -> bool {
     engine_routes()
         .iter()
-        .any(|r| r.path == route.path && r.kind == Kind::SingletonDelete)
+        .any(|r| r.path == route.path && r.kind == Kind::SingletonDelete && r.body.is_none())
 }
 
 /// The items of a fixed collection (guardian factors): one per value of the `name` enum of

@@ -90,6 +90,24 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
             sync_organizations(d);
             StatusCode::NO_CONTENT.into_response()
         }
+        ("GET", "/hooks/{id}/secrets") => {
+            // Auth0 names a hook's secrets, never their values.
+            let response = generic(t, d, req);
+            if !response.status().is_success() {
+                return Some(response);
+            }
+            let names: serde_json::Map<String, Value> = d
+                .store
+                .singletons
+                .get(&req.path())
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| !matches!(k.as_str(), "created_at" | "updated_at"))
+                .map(|(k, _)| (k.clone(), json!("_VALUE_NOT_SHOWN_")))
+                .collect();
+            Json(Value::Object(names)).into_response()
+        }
         ("GET", "/keys/signing") => Json(json!([signing_key(t)])).into_response(),
         // The stand-in keeps signing with its one key: a rotation answers it.
         ("POST", "/keys/signing/rotate") => {

@@ -690,3 +690,43 @@ async fn settings_that_can_be_deleted_exist_once_written() {
     let (status, _, _) = call(&url, &t, Method::GET, "/emails/provider", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_hooks_secrets_are_named_never_shown_and_removed_by_name() {
+    let s = Standin::start().await.unwrap();
+    let url = s.url();
+    let t = admin(&url).await;
+    let (_, hook, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        "/hooks",
+        Some(json!({
+            "name": "on-signup",
+            "script": "module.exports = function (user, context, cb) { cb(); };",
+            "triggerId": "pre-user-registration",
+        })),
+    )
+    .await;
+    let path = format!("/hooks/{}/secrets", hook["id"].as_str().unwrap());
+    let (status, secrets, _) = call(&url, &t, Method::GET, &path, None).await;
+    assert_eq!((status, secrets), (StatusCode::OK, json!({})));
+    let (status, body, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        &path,
+        Some(json!({"SECRET1": "one", "SECRET2": "two"})),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+    let (_, secrets, _) = call(&url, &t, Method::GET, &path, None).await;
+    assert_eq!(
+        secrets,
+        json!({"SECRET1": "_VALUE_NOT_SHOWN_", "SECRET2": "_VALUE_NOT_SHOWN_"})
+    );
+    let (status, _, _) = call(&url, &t, Method::DELETE, &path, Some(json!(["SECRET1"]))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, secrets, _) = call(&url, &t, Method::GET, &path, None).await;
+    assert_eq!(secrets, json!({"SECRET2": "_VALUE_NOT_SHOWN_"}));
+}
