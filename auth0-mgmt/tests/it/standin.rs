@@ -122,6 +122,21 @@ fn patched(base: &Value, change: &Value) -> Value {
 /// its discovery domains); `write_only` names members sent but never answered (secrets);
 /// `list: false` for a resource without a list operation.
 macro_rules! lifecycle {
+    // Whether the list holds the item (`true`) or not; nothing for a resource without a list.
+    (@listed ($c:expr) ($($resource:ident).+) ($($parent:expr),*) ($id:literal) ($item:expr) $want:tt false) => {};
+    (@listed ($c:expr) ($($resource:ident).+) ($($parent:expr),*) ($id:literal) ($item:expr) $want:tt) => {{
+        let listed = ids(
+            &items_of(json(&$c.$($resource()).+.list($($parent),*).send().await.unwrap())),
+            $id,
+        );
+        assert_eq!(
+            listed.contains($item),
+            $want,
+            "{}: {} listed: {listed:?}",
+            stringify!($($resource).+),
+            $item
+        );
+    }};
     (
         $c:expr, $($resource:ident).+ $([$($parent:expr),+])?,
         id: $id:literal,
@@ -129,7 +144,7 @@ macro_rules! lifecycle {
         update: $update:ty = $update_body:expr
         $(, write_only: [$($secret:literal),+])?
         $(, clear: $clear:literal)?
-        $(, list: $list:literal)?
+        $(, list: $list:tt)?
         $(,)?
     ) => {{
         let c: &Client = &$c;
@@ -183,25 +198,14 @@ macro_rules! lifecycle {
             assert_cleared(&json(&get().await.unwrap()), $clear);
         )?
 
-        let listed = || async {
-            ids(
-                &items_of(json(&c.$($resource()).+.list($($($parent),+)?).send().await.unwrap())),
-                $id,
-            )
-        };
-        let list = true $(&& $list)?;
-        if list {
-            assert!(listed().await.contains(&id), "{what}: {id} not listed");
-        }
+        lifecycle!(@listed (c) ($($resource).+) ($($($parent),+)?) ($id) (&id) true $($list)?);
         c.$($resource()).+
             .delete($($($parent,)+)? &id)
             .send()
             .await
             .unwrap_or_else(|e| panic!("{what}.delete: {e}"));
         assert_gone(get().await, what);
-        if list {
-            assert!(!listed().await.contains(&id), "{what}: {id} listed after delete");
-        }
+        lifecycle!(@listed (c) ($($resource).+) ($($($parent),+)?) ($id) (&id) false $($list)?);
         id
     }};
 }
@@ -801,4 +805,113 @@ async fn settings_that_are_created_and_deleted() {
     assert_eq!(got["mapping"], mapping);
     scim.delete(&id).send().await.unwrap();
     assert_gone(scim.get(&id).send().await, "the SCIM configuration");
+}
+
+/// A login page theme with every member the document requires, its buttons in `primary`.
+fn theme(primary: &str) -> Value {
+    let colors: serde_json::Map<String, Value> = [
+        "body_text",
+        "error",
+        "header",
+        "icons",
+        "input_background",
+        "input_border",
+        "input_filled_text",
+        "input_labels_placeholders",
+        "links_focused_components",
+        "primary_button_label",
+        "secondary_button_border",
+        "secondary_button_label",
+        "success",
+        "widget_background",
+        "widget_border",
+    ]
+    .iter()
+    .map(|c| (c.to_string(), json!("#222222")))
+    .chain([("primary_button".to_string(), json!(primary))])
+    .collect();
+    let text = json!({"bold": false, "size": 100});
+    json!({
+        "displayName": "house style",
+        "borders": {
+            "button_border_radius": 3,
+            "button_border_weight": 1,
+            "buttons_style": "rounded",
+            "input_border_radius": 3,
+            "input_border_weight": 1,
+            "inputs_style": "rounded",
+            "show_widget_shadow": true,
+            "widget_border_weight": 0,
+            "widget_corner_radius": 5,
+        },
+        "colors": colors,
+        "fonts": {
+            "body_text": text,
+            "buttons_text": text,
+            "font_url": "",
+            "input_labels": text,
+            "links": text,
+            "links_style": "normal",
+            "reference_text_size": 16,
+            "subtitle": text,
+            "title": {"bold": true, "size": 150},
+        },
+        "page_background": {
+            "background_color": "#000000",
+            "background_image_url": "",
+            "page_layout": "center",
+        },
+        "widget": {
+            "header_text_alignment": "center",
+            "logo_height": 52,
+            "logo_position": "center",
+            "logo_url": "",
+            "social_buttons_layout": "bottom",
+        },
+    })
+}
+
+#[tokio::test]
+async fn login_themes_and_an_organizations_connections() {
+    let (_standin, c) = tenant().await;
+    // Themes have no list; an update sends the whole theme.
+    lifecycle!(c, branding.themes, id: "themeId",
+        create: CreateBrandingThemeRequestContent = theme("#0059d6"),
+        update: CreateBrandingThemeRequestContent = theme("#ea5323"),
+        list: false,
+    );
+
+    let org = json(
+        &c.organizations()
+            .create()
+            .body(body::<CreateOrganizationRequestContent>(
+                &json!({"name": "umbrella"}),
+            ))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let org_id = org["id"].as_str().unwrap().to_string();
+    let connection = json(
+        &c.connections()
+            .create()
+            .body(body::<CreateConnectionRequestContent>(
+                &json!({"name": "umbrella-staff", "strategy": "auth0"}),
+            ))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let connection_id = connection["id"].as_str().unwrap().to_string();
+    let id = lifecycle!(c, organizations.connections [org_id.as_str()], id: "connection_id",
+        create: CreateOrganizationAllConnectionRequestContent = json!({
+            "connection_id": connection_id,
+            "assign_membership_on_login": true,
+            "organization_connection_name": "Staff",
+        }),
+        update: UpdateOrganizationAllConnectionRequestContent =
+            json!({"assign_membership_on_login": false}),
+        clear: "organization_connection_name",
+    );
+    assert_eq!(id, connection_id);
 }
