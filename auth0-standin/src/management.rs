@@ -108,6 +108,14 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
                 .collect();
             Json(Value::Object(names)).into_response()
         }
+        ("PUT", "/branding/templates/universal-login") => {
+            // Sent as the page's text or as `{"template": text}`; read back as `{"body": text}`.
+            let text = match &req.body {
+                Value::String(text) => text.clone(),
+                other => other["template"].as_str().unwrap_or_default().to_string(),
+            };
+            generic(t, d, &with_body(req, json!({ "body": text })))
+        }
         ("GET", "/keys/signing") => Json(json!([signing_key(t)])).into_response(),
         // The stand-in keeps signing with its one key: a rotation answers it.
         ("POST", "/keys/signing/rotate") => {

@@ -730,3 +730,34 @@ async fn a_hooks_secrets_are_named_never_shown_and_removed_by_name() {
     let (_, secrets, _) = call(&url, &t, Method::GET, &path, None).await;
     assert_eq!(secrets, json!({"SECRET2": "_VALUE_NOT_SHOWN_"}));
 }
+
+#[tokio::test]
+async fn the_login_page_template_is_kept_read_and_deleted() {
+    let s = Standin::start().await.unwrap();
+    let url = s.url();
+    let t = admin(&url).await;
+    let path = "/branding/templates/universal-login";
+    let (status, _, _) = call(&url, &t, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = "<!DOCTYPE html><html><head>{%- auth0:head -%}</head><body>{%- auth0:widget -%}</body></html>";
+    // As a bare string, as some clients send it, then as an object.
+    let (status, body, _) = call(&url, &t, Method::PUT, path, Some(json!(page))).await;
+    assert_eq!((status, body), (StatusCode::CREATED, json!({})));
+    let (status, got, _) = call(&url, &t, Method::GET, path, None).await;
+    assert_eq!((status, got), (StatusCode::OK, json!({"body": page})));
+    let other = page.replace("<body>", "<body class=\"x\">");
+    call(
+        &url,
+        &t,
+        Method::PUT,
+        path,
+        Some(json!({"template": other})),
+    )
+    .await;
+    let (_, got, _) = call(&url, &t, Method::GET, path, None).await;
+    assert_eq!(got["body"], other.as_str());
+    let (status, _, _) = call(&url, &t, Method::DELETE, path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = call(&url, &t, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
