@@ -915,3 +915,36 @@ async fn login_themes_and_an_organizations_connections() {
     );
     assert_eq!(id, connection_id);
 }
+
+#[tokio::test]
+async fn vault_connections_segments_and_feature_flags() {
+    let (_standin, c) = tenant().await;
+    // The connection's credentials are taken, never answered.
+    lifecycle!(c, flows.vault.connections, id: "id",
+        create: CreateFlowsVaultConnectionRequestContent = json!({
+            "name": "crm",
+            "app_id": "HTTP",
+            "setup": {"type": "BEARER", "token": "a secret"},
+        }),
+        update: UpdateFlowsVaultConnectionRequestContent = json!({"name": "crm-api"}),
+        write_only: ["setup"],
+    );
+    lifecycle!(c, experimentation.segments, id: "id",
+        create: CreateSegmentRequestContent = json!({
+            "name": "europe",
+            "description": "visitors from Europe",
+            "rules": [{"match": {"region": ["eu"]}}],
+        }),
+        update: UpdateSegmentRequestContent = json!({"name": "eu"}),
+        clear: "description",
+    );
+    lifecycle!(c, experimentation.feature_flags, id: "id",
+        create: CreateFeatureFlagRequestContent = json!({
+            "name": "new-login",
+            "description": "the new login page",
+            "parameters": {"layout": {"type": "string", "value": "compact"}},
+        }),
+        update: UpdateFeatureFlagRequestContent = json!({"name": "new-login-page"}),
+        clear: "description",
+    );
+}
