@@ -640,7 +640,23 @@ async fn what_a_tenant_holds_from_the_start_is_listed() {
     assert_eq!(newest["type"], "sapi", "{logs}");
     assert_eq!(newest["client_id"], CLIENT_ID);
     assert_eq!(newest["details"]["request"]["path"], "/api/v2/roles");
-    let id = newest["log_id"].as_str().unwrap();
+    // A user's creation is logged without its password.
+    call(
+        &url,
+        &t,
+        Method::POST,
+        "/users",
+        Some(json!({
+            "connection": auth0_standin::CONNECTION,
+            "email": "logged@example.com",
+            "password": "a long passphrase 7",
+        })),
+    )
+    .await;
+    let (_, logs, _) = call(&url, &t, Method::GET, "/logs", None).await;
+    assert_eq!(logs[0]["details"]["request"]["path"], "/api/v2/users");
+    assert!(!logs.to_string().contains("passphrase"), "{logs}");
+    let id = newest["log_id"].as_str().unwrap().to_string();
     let (status, log, _) = call(&url, &t, Method::GET, &format!("/logs/{id}"), None).await;
     assert_eq!((status, &log["log_id"]), (StatusCode::OK, &json!(id)));
 
