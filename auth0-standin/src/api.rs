@@ -334,12 +334,16 @@ fn serve(
     body: Value,
     form: bool,
 ) -> Response {
-    if let Err(refused) = management::authorize(t, headers, route.scopes) {
-        return refused.into_response();
-    }
-    if let Some(schema) = route.body.and_then(|b| table().schema(b))
+    let claims = match management::authorize(t, headers, route.scopes) {
+        Ok(claims) => claims,
+        Err(refused) => return refused.into_response(),
+    };
+    if let Some(name) = route.body
+        && let Some(schema) = table().schema(name)
         && !body.is_null()
-        && let Err(message) = table().validate(schema, &body, !form)
+        && let Err(message) = table()
+            .validate(schema, &body, !form)
+            .and_then(|()| table().unknown_members(name, &body))
     {
         return payload_error(&message);
     }
@@ -350,10 +354,14 @@ fn serve(
         body,
     };
     let mut d = t.data();
-    if let Some(response) = management::handwritten(t, &mut d, &req) {
-        return response;
+    let response = match management::handwritten(t, &mut d, &req) {
+        Some(response) => response,
+        None => generic(t, &mut d, &req),
+    };
+    if route.method != "GET" && response.status().is_success() {
+        management::log_operation(&mut d, &req, &claims, response.status().as_u16());
     }
-    generic(t, &mut d, &req)
+    response
 }
 
 /// A Management request on its way through.
@@ -656,6 +664,22 @@ pub(crate) fn page(req: &Request<'_>, items: Vec<Value>) -> Response {
         return Json(Value::Array(slice)).into_response();
     }
     let mut body = Map::new();
+    // The actions' lists page by `page` and `per_page` and say so.
+    let answer_members = req
+        .route
+        .answer
+        .and_then(|a| table().schema(a))
+        .map(|s| table().members(s))
+        .unwrap_or_default();
+    if answer_members.iter().any(|m| m == "per_page") {
+        body.insert("total".into(), json!(total));
+        if let Some(page) = page {
+            body.insert("page".into(), json!(page));
+        }
+        body.insert("per_page".into(), json!(per_page.unwrap_or(50)));
+        body.insert(member.into(), Value::Array(slice));
+        return Json(Value::Object(body)).into_response();
+    }
     body.insert("start".into(), json!(start));
     body.insert(
         "limit".into(),
@@ -720,10 +744,13 @@ pub(crate) fn query_error(message: String) -> Response {
     error(StatusCode::BAD_REQUEST, "invalid_query_string", &message)
 }
 
+/// An answer of `status`: none for 204, `{}` where the document names no answer (Auth0
+/// answers deleting a role `200 {}`, deleting a session `202 {}`).
 fn answer(status: StatusCode, body: Value) -> Response {
-    if status == StatusCode::NO_CONTENT || body.is_null() && status != StatusCode::OK {
+    if status == StatusCode::NO_CONTENT {
         return status.into_response();
     }
+    let body = if body.is_null() { json!({}) } else { body };
     (status, Json(body)).into_response()
 }
 
@@ -819,7 +846,10 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
         route.kind,
         Kind::Get | Kind::Update | Kind::Replace | Kind::Delete
     ) || route.kind == Kind::Create;
-    if let Err(r) = parents_exist(d, req, include_last) {
+    // A removal Auth0 accepts for later (202: a user's refresh tokens, sessions) is queued
+    // without looking the user up.
+    let queued = route.kind == Kind::RelationRemove && status == StatusCode::ACCEPTED;
+    if !queued && let Err(r) = parents_exist(d, req, include_last) {
         return r.into_response();
     }
     // Items of a collection no operation creates (guardian factors, a prompt's texts) are
@@ -855,6 +885,7 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                 return payload_error("'Expected type object' on the request body.");
             };
             body.remove("password");
+            forget_write_only(route, &mut body);
             create(t, d, req, body, &collection, template, id_member, status)
         }
         Kind::List => {
@@ -871,17 +902,7 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                     .filter_map(|e| resolve_entry(d, &member, e))
                     .collect()
             } else {
-                // Items of a fixed collection written so far (guardian factors, ...).
-                let under = format!("{path}/");
-                d.store
-                    .singletons
-                    .iter()
-                    .filter(|(k, _)| {
-                        k.strip_prefix(&under)
-                            .is_some_and(|rest| !rest.contains('/'))
-                    })
-                    .map(|(_, v)| v.clone())
-                    .collect()
+                fixed_items(d, route, &path)
             };
             page(req, items)
         }
@@ -903,9 +924,10 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
             let collection = req.parent();
             let id_member = req.id_member();
             let id = req.last_param().to_string();
-            let Value::Object(body) = req.body.clone() else {
+            let Value::Object(mut body) = req.body.clone() else {
                 return payload_error("'Expected type object' on the request body.");
             };
+            forget_write_only(route, &mut body);
             let Some(id_value) = find_item(&d.store, &collection, id_member, &id)
                 .and_then(|i| i.get(id_member).cloned())
             else {
@@ -966,6 +988,11 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                 .get(&path)
                 .cloned()
                 .unwrap_or(Value::Null);
+            // Settings that can be deleted (an email provider, a SCIM configuration, the
+            // login page's template) exist once written: before, or once deleted, 404.
+            if stored.is_null() && deletable(route) {
+                return not_found(route.path);
+            }
             let value = if stored.is_null() {
                 singleton_defaults(route)
             } else {
@@ -979,20 +1006,40 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
                 // The settings read so far: what GET answers.
                 singleton_defaults(route)
             });
-            let value = match (&req.body, route.kind) {
+            let mut body = req.body.clone();
+            if let Value::Object(body) = &mut body {
+                forget_write_only(route, body);
+            }
+            let value = match (body, route.kind) {
                 (Value::Object(body), Kind::SingletonUpdate) => {
                     let mut v = base;
-                    merge(&mut v, body.clone());
+                    merge(&mut v, body);
                     v
                 }
-                (body, _) => body.clone(),
+                (body, _) => body,
             };
             d.store.singletons.insert(path, value.clone());
-            answer(status, present(route, &value))
+            // Without an answer in the document, Auth0 answers `{}`.
+            let answered = if route.answer.is_some() {
+                present(route, &value)
+            } else {
+                Value::Null
+            };
+            answer(status, answered)
         }
         Kind::SingletonDelete => {
             let path = req.path();
-            d.store.singletons.remove(&path);
+            match (&req.body, d.store.singletons.get_mut(&path)) {
+                // Names of entries to remove (a hook's secrets).
+                (Value::Array(names), Some(Value::Object(stored))) => {
+                    for name in names.iter().filter_map(Value::as_str) {
+                        stored.remove(name);
+                    }
+                }
+                _ => {
+                    d.store.singletons.remove(&path);
+                }
+            }
             answer(status, Value::Null)
         }
         Kind::RelationAdd | Kind::RelationReplace => {
@@ -1043,7 +1090,102 @@ pub(crate) fn generic(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Response {
             }
             answer(status, Value::Null)
         }
+        Kind::Action if readable_settings(route) => {
+            // Creating settings (`POST /emails/provider`, a hook's secrets): kept, and read
+            // back by their `GET`.
+            let Value::Object(mut body) = req.body.clone() else {
+                return payload_error("'Expected type object' on the request body.");
+            };
+            forget_write_only(route, &mut body);
+            let now = json!(timestamp());
+            let answered = route
+                .answer
+                .and_then(|a| table().schema(a))
+                .map(|s| table().members(s))
+                .unwrap_or_default();
+            for stamp in ["created_at", "updated_at"] {
+                if answered.iter().any(|m| m == stamp) {
+                    body.entry(stamp).or_insert(now.clone());
+                }
+            }
+            // Added to what is there (a hook's secrets are added one by one).
+            let mut value = d
+                .store
+                .singletons
+                .get(&req.path())
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            merge(&mut value, body);
+            d.store.singletons.insert(req.path(), value.clone());
+            let answered = if route.answer.is_some() {
+                present(route, &value)
+            } else {
+                Value::Null
+            };
+            answer(status, answered)
+        }
         Kind::Action => action(t, d, req, status),
+    }
+}
+
+/// Whether a `GET` of the route's own path reads settings (what a `POST` there creates).
+fn readable_settings(route: &Route) -> bool {
+    engine_routes()
+        .iter()
+        .any(|r| r.path == route.path && r.kind == Kind::SingletonGet)
+}
+
+/// Whether the settings at a route's path can be deleted as a whole (a `DELETE` of that path
+/// without a body): such settings exist only once written. (A `DELETE` with a body names
+/// entries to remove, as of a hook's secrets: those settings are there, empty, from the
+/// start.)
+fn deletable(route: &Route) -> bool {
+    engine_routes()
+        .iter()
+        .any(|r| r.path == route.path && r.kind == Kind::SingletonDelete && r.body.is_none())
+}
+
+/// The items of a fixed collection (guardian factors): one per value of the `name` enum of
+/// its items' schema, as the document's defaults under what was written to each, as Auth0
+/// lists every factor whether set or not; without such an enum, the items written so far.
+fn fixed_items(d: &Data, route: &Route, path: &str) -> Vec<Value> {
+    let t = table();
+    let under = format!("{path}/");
+    let written = |name: &str| d.store.singletons.get(&format!("{under}{name}"));
+    let item_schema = route
+        .answer
+        .and_then(|a| t.schema(a))
+        .and_then(|s| t.items(s));
+    let names = item_schema
+        .and_then(|s| t.member_schema(s, "name"))
+        .and_then(|s| t.enum_values(s));
+    match (item_schema, names) {
+        (Some(schema), Some(names)) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|name| {
+                let mut item = t.defaults(schema);
+                item["name"] = json!(name);
+                if let Some(Value::Object(w)) = written(name) {
+                    for (k, v) in w {
+                        if k != "id" {
+                            item[k] = v.clone();
+                        }
+                    }
+                }
+                item
+            })
+            .collect(),
+        _ => d
+            .store
+            .singletons
+            .iter()
+            .filter(|(k, _)| {
+                k.strip_prefix(&under)
+                    .is_some_and(|rest| !rest.contains('/'))
+            })
+            .map(|(_, v)| v.clone())
+            .collect(),
     }
 }
 
@@ -1128,6 +1270,28 @@ fn present_item(list: &Route, item: &Value) -> Value {
     match get {
         Some(get) => present(get, item),
         None => item.clone(),
+    }
+}
+
+/// Drops the members Auth0 takes but never answers (a credential's `pem`, a phone
+/// provider's `credentials`, a user's `connection`): those the request's schema lists and
+/// the answer's does not. Members neither lists are kept: real answers echo them.
+fn forget_write_only(route: &Route, body: &mut Map<String, Value>) {
+    let t = table();
+    let (Some(request), Some(answer)) = (
+        route.body.and_then(|b| t.schema(b)),
+        route.answer.and_then(|a| t.schema(a)),
+    ) else {
+        return;
+    };
+    let answered = t.members(answer);
+    if answered.is_empty() {
+        return;
+    }
+    for member in t.members(request) {
+        if !answered.contains(&member) {
+            body.remove(&member);
+        }
     }
 }
 

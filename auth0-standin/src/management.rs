@@ -32,8 +32,13 @@ pub(crate) async fn not_found() -> Response {
 }
 
 /// Checks the bearer token (signature, expiry, issuer, Management API audience) and that it
-/// carries one of `any_of` scopes (any token when the operation names none).
-pub(crate) fn authorize(t: &Tenant, headers: &HeaderMap, any_of: &[&str]) -> Result<(), Refused> {
+/// carries one of `any_of` scopes (any token when the operation names none); the token's
+/// claims.
+pub(crate) fn authorize(
+    t: &Tenant,
+    headers: &HeaderMap,
+    any_of: &[&str],
+) -> Result<Value, Refused> {
     let unauthorized = |message: &str| error(StatusCode::UNAUTHORIZED, "invalid_token", message);
     let Some(token) = bearer_token(headers) else {
         return Err(Refused::from(unauthorized("Missing authentication")));
@@ -55,7 +60,7 @@ pub(crate) fn authorize(t: &Tenant, headers: &HeaderMap, any_of: &[&str]) -> Res
     };
     let granted = claims["scope"].as_str().unwrap_or_default();
     if any_of.is_empty() || granted.split_whitespace().any(|s| any_of.contains(&s)) {
-        Ok(())
+        Ok(claims)
     } else {
         Err(Refused::from(error(
             StatusCode::FORBIDDEN,
@@ -84,6 +89,84 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
             d.store.forget(&format!("/users/{id}"), &id);
             sync_organizations(d);
             StatusCode::NO_CONTENT.into_response()
+        }
+        ("GET", "/hooks/{id}/secrets") => {
+            // Auth0 names a hook's secrets, never their values.
+            let response = generic(t, d, req);
+            if !response.status().is_success() {
+                return Some(response);
+            }
+            let names: serde_json::Map<String, Value> = d
+                .store
+                .singletons
+                .get(&req.path())
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| !matches!(k.as_str(), "created_at" | "updated_at"))
+                .map(|(k, _)| (k.clone(), json!("_VALUE_NOT_SHOWN_")))
+                .collect();
+            Json(Value::Object(names)).into_response()
+        }
+        ("PUT", "/branding/templates/universal-login") => {
+            // Sent as the page's text or as `{"template": text}`; read back as `{"body": text}`.
+            let text = match &req.body {
+                Value::String(text) => text.clone(),
+                other => other["template"].as_str().unwrap_or_default().to_string(),
+            };
+            generic(t, d, &with_body(req, json!({ "body": text })))
+        }
+        ("GET", "/keys/signing") => Json(json!([signing_key(t)])).into_response(),
+        // The stand-in keeps signing with its one key: a rotation answers it.
+        ("POST", "/keys/signing/rotate") => {
+            (StatusCode::CREATED, Json(signing_key(t))).into_response()
+        }
+        ("GET", "/keys/signing/{kid}") => {
+            let key = signing_key(t);
+            if key["kid"].as_str() == Some(req.last_param()) {
+                Json(key).into_response()
+            } else {
+                error(
+                    StatusCode::NOT_FOUND,
+                    "inexistent_key",
+                    "The signing key does not exist.",
+                )
+            }
+        }
+        ("GET", "/logs/{id}") => match d.store.item("/logs", "log_id", req.last_param()) {
+            Some(log) => Json(select_fields(req.query, log.clone())).into_response(),
+            None => error(
+                StatusCode::NOT_FOUND,
+                "inexistent_log",
+                "The log does not exist.",
+            ),
+        },
+        ("GET", "/custom-domains/default") => {
+            // The domain made default, else the first: Auth0's default while there is one.
+            let chosen = d
+                .store
+                .singletons
+                .get("/custom-domains/default")
+                .and_then(|v| v.get("domain"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let domains = d.store.collections.get("/custom-domains");
+            let domain = domains.and_then(|all| {
+                all.iter()
+                    .find(|c| {
+                        chosen.is_some()
+                            && c.get("domain").and_then(Value::as_str) == chosen.as_deref()
+                    })
+                    .or(all.first())
+            });
+            match domain {
+                Some(c) => {
+                    let mut c = crate::api::present(route, c);
+                    c["is_default"] = json!(true);
+                    Json(select_fields(req.query, c)).into_response()
+                }
+                None => crate::api::not_found("/custom-domains"),
+            }
         }
         ("GET", "/organizations/name/{name}") => {
             match d.store.item("/organizations", "name", req.last_param()) {
@@ -279,6 +362,73 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
         _ => return None,
     };
     Some(response)
+}
+
+/// The tenant's signing key as the Management API lists it: the stand-in signs with one key,
+/// current and never rotated.
+fn signing_key(t: &Tenant) -> Value {
+    let jwk = t.key.jwk();
+    let kid = jwk["kid"].as_str().unwrap_or_default();
+    json!({
+        "kid": kid,
+        "cert": "",
+        "pkcs7": "",
+        "current": true,
+        "next": false,
+        "previous": false,
+        "revoked": false,
+        "fingerprint": kid,
+        "thumbprint": kid,
+        "current_since": crate::timestamp(),
+    })
+}
+
+/// Notes a Management change in the tenant's logs as Auth0 does: a `sapi` ("Success API
+/// Operation") event naming the operation, the application that made it and the request,
+/// newest first.
+pub(crate) fn log_operation(d: &mut Data, req: &Request<'_>, claims: &Value, status: u16) {
+    let route = req.route;
+    let logs = d.store.collections.entry("/logs".into()).or_default();
+    let id = format!("900{:020}{:033}", crate::now(), logs.len() + 1);
+    let client_id = claims["azp"]
+        .as_str()
+        .or_else(|| {
+            claims["sub"]
+                .as_str()
+                .and_then(|s| s.strip_suffix("@clients"))
+        })
+        .unwrap_or_default();
+    let log = json!({
+        "_id": id,
+        "log_id": id,
+        "date": crate::timestamp(),
+        "type": "sapi",
+        "description": format!("{} ({})", route.id, route.operation()),
+        "connection": null,
+        "connection_id": null,
+        "organization_id": null,
+        "organization_name": null,
+        "client_id": client_id,
+        "client_name": "",
+        "ip": "127.0.0.1",
+        "hostname": null,
+        "user_id": "",
+        "user_name": "",
+        "audience": claims["aud"],
+        "scope": claims["scope"],
+        "isMobile": false,
+        "details": {
+            "request": {
+                "method": route.method.to_ascii_lowercase(),
+                "path": format!("/api/v2{}", req.path()),
+                "channel": "api",
+                // Not the body: it may carry a password or a secret.
+                "body": {},
+            },
+            "response": {"statusCode": status, "body": {}},
+        },
+    });
+    logs.insert(0, log);
 }
 
 /// The request with another body.

@@ -224,8 +224,9 @@ async fn roles_permissions_and_organizations_hold_together() {
     let (_, users, _) = call(&url, &t, Method::GET, &format!("/roles/{rid}/users"), None).await;
     assert_eq!(users[0]["user_id"], uid.as_str(), "{users}");
     // Deleting the role takes it off the user.
-    let (status, _, _) = call(&url, &t, Method::DELETE, &format!("/roles/{rid}"), None).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Auth0 answers `200 {}` (the document's status), not 204.
+    let (status, body, _) = call(&url, &t, Method::DELETE, &format!("/roles/{rid}"), None).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({})));
     let (_, roles, _) = call(&url, &t, Method::GET, &user_roles, None).await;
     assert_eq!(roles, json!([]));
 
@@ -585,4 +586,194 @@ async fn passwordless_users_take_their_connections_provider() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["errorCode"], "inexistent_connection");
+}
+
+#[tokio::test]
+async fn what_a_tenant_holds_from_the_start_is_listed() {
+    let s = Standin::start().await.unwrap();
+    let url = s.url();
+    let t = admin(&url).await;
+    // Every guardian factor is listed, set or not; one set reads back in the list.
+    let (status, body, _) = call(
+        &url,
+        &t,
+        Method::PUT,
+        "/guardian/factors/otp",
+        Some(json!({"enabled": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, factors, _) = call(&url, &t, Method::GET, "/guardian/factors", None).await;
+    let factors = factors.as_array().unwrap();
+    assert_eq!(factors.len(), 8, "{factors:?}");
+    let otp = factors.iter().find(|f| f["name"] == "otp").unwrap();
+    assert_eq!(otp["enabled"], true);
+    assert!(factors.iter().any(|f| f["name"] == "webauthn-roaming"));
+
+    // The signing key is the one the JWKS publishes.
+    let jwks: Value = reqwest::get(format!("{url}/.well-known/jwks.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kid = jwks["keys"][0]["kid"].as_str().unwrap().to_string();
+    let (_, keys, _) = call(&url, &t, Method::GET, "/keys/signing", None).await;
+    assert_eq!(keys[0]["kid"], kid.as_str(), "{keys}");
+    assert_eq!(keys[0]["current"], true);
+    let (status, key, _) = call(&url, &t, Method::GET, &format!("/keys/signing/{kid}"), None).await;
+    assert_eq!((status, key["kid"].clone()), (StatusCode::OK, json!(kid)));
+    let (status, _, _) = call(&url, &t, Method::GET, "/keys/signing/nokey", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A change is logged as a successful API operation, newest first, and read by its id.
+    call(
+        &url,
+        &t,
+        Method::POST,
+        "/roles",
+        Some(json!({"name": "auditors"})),
+    )
+    .await;
+    let (_, logs, _) = call(&url, &t, Method::GET, "/logs", None).await;
+    let newest = &logs[0];
+    assert_eq!(newest["type"], "sapi", "{logs}");
+    assert_eq!(newest["client_id"], CLIENT_ID);
+    assert_eq!(newest["details"]["request"]["path"], "/api/v2/roles");
+    // A user's creation is logged without its password.
+    call(
+        &url,
+        &t,
+        Method::POST,
+        "/users",
+        Some(json!({
+            "connection": auth0_standin::CONNECTION,
+            "email": "logged@example.com",
+            "password": "a long passphrase 7",
+        })),
+    )
+    .await;
+    let (_, logs, _) = call(&url, &t, Method::GET, "/logs", None).await;
+    assert_eq!(logs[0]["details"]["request"]["path"], "/api/v2/users");
+    assert!(!logs.to_string().contains("passphrase"), "{logs}");
+    let id = newest["log_id"].as_str().unwrap().to_string();
+    let (status, log, _) = call(&url, &t, Method::GET, &format!("/logs/{id}"), None).await;
+    assert_eq!((status, &log["log_id"]), (StatusCode::OK, &json!(id)));
+
+    // No default custom domain until there is a domain; then the first one.
+    let (status, _, _) = call(&url, &t, Method::GET, "/custom-domains/default", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, domain, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        "/custom-domains",
+        Some(json!({"domain": "login.example.com", "type": "auth0_managed_certs"})),
+    )
+    .await;
+    let (status, default, _) = call(&url, &t, Method::GET, "/custom-domains/default", None).await;
+    assert_eq!(status, StatusCode::OK, "{default}");
+    assert_eq!(default["custom_domain_id"], domain["custom_domain_id"]);
+    assert_eq!(default["is_default"], true);
+}
+
+#[tokio::test]
+async fn settings_that_can_be_deleted_exist_once_written() {
+    let s = Standin::start().await.unwrap();
+    let url = s.url();
+    let t = admin(&url).await;
+    let (status, _, _) = call(&url, &t, Method::GET, "/emails/provider", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, created, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        "/emails/provider",
+        Some(json!({
+            "name": "sendgrid",
+            "default_from_address": "no-reply@example.com",
+            "credentials": {"api_key": "a secret"},
+        })),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {created}");
+    assert_eq!(created["name"], "sendgrid");
+    let (status, got, _) = call(&url, &t, Method::GET, "/emails/provider", None).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["default_from_address"], "no-reply@example.com");
+    let (status, _, _) = call(&url, &t, Method::DELETE, "/emails/provider", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = call(&url, &t, Method::GET, "/emails/provider", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_hooks_secrets_are_named_never_shown_and_removed_by_name() {
+    let s = Standin::start().await.unwrap();
+    let url = s.url();
+    let t = admin(&url).await;
+    let (_, hook, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        "/hooks",
+        Some(json!({
+            "name": "on-signup",
+            "script": "module.exports = function (user, context, cb) { cb(); };",
+            "triggerId": "pre-user-registration",
+        })),
+    )
+    .await;
+    let path = format!("/hooks/{}/secrets", hook["id"].as_str().unwrap());
+    let (status, secrets, _) = call(&url, &t, Method::GET, &path, None).await;
+    assert_eq!((status, secrets), (StatusCode::OK, json!({})));
+    let (status, body, _) = call(
+        &url,
+        &t,
+        Method::POST,
+        &path,
+        Some(json!({"SECRET1": "one", "SECRET2": "two"})),
+    )
+    .await;
+    assert!(status.is_success(), "{status} {body}");
+    let (_, secrets, _) = call(&url, &t, Method::GET, &path, None).await;
+    assert_eq!(
+        secrets,
+        json!({"SECRET1": "_VALUE_NOT_SHOWN_", "SECRET2": "_VALUE_NOT_SHOWN_"})
+    );
+    let (status, _, _) = call(&url, &t, Method::DELETE, &path, Some(json!(["SECRET1"]))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, secrets, _) = call(&url, &t, Method::GET, &path, None).await;
+    assert_eq!(secrets, json!({"SECRET2": "_VALUE_NOT_SHOWN_"}));
+}
+
+#[tokio::test]
+async fn the_login_page_template_is_kept_read_and_deleted() {
+    let s = Standin::start().await.unwrap();
+    let url = s.url();
+    let t = admin(&url).await;
+    let path = "/branding/templates/universal-login";
+    let (status, _, _) = call(&url, &t, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = "<!DOCTYPE html><html><head>{%- auth0:head -%}</head><body>{%- auth0:widget -%}</body></html>";
+    // As a bare string, as some clients send it, then as an object.
+    let (status, body, _) = call(&url, &t, Method::PUT, path, Some(json!(page))).await;
+    assert_eq!((status, body), (StatusCode::CREATED, json!({})));
+    let (status, got, _) = call(&url, &t, Method::GET, path, None).await;
+    assert_eq!((status, got), (StatusCode::OK, json!({"body": page})));
+    let other = page.replace("<body>", "<body class=\"x\">");
+    call(
+        &url,
+        &t,
+        Method::PUT,
+        path,
+        Some(json!({"template": other})),
+    )
+    .await;
+    let (_, got, _) = call(&url, &t, Method::GET, path, None).await;
+    assert_eq!(got["body"], other.as_str());
+    let (status, _, _) = call(&url, &t, Method::DELETE, path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = call(&url, &t, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -115,6 +115,8 @@ async fn replay(sample: &Value) {
     let mut ids = BTreeMap::new();
     let (mut replayable, mut status_ok, mut members, mut members_ok) = (0, 0, 0, 0);
     let mut missed: BTreeMap<String, usize> = BTreeMap::new();
+    // `AUTH0_REPLAY_VERBOSE`: every mismatch with its path and answer.
+    let verbose = std::env::var_os("AUTH0_REPLAY_VERBOSE").is_some();
     let interactions = sample["interactions"].as_array().unwrap();
     for i in interactions {
         let template = i["path_template"].as_str().unwrap_or_default();
@@ -163,6 +165,9 @@ async fn replay(sample: &Value) {
             .unwrap_or(Value::Null);
         map_ids(&recorded, &answer, &mut ids);
         if !counts {
+            if verbose && status == 400 {
+                println!("  ! (not counted) {} {path} 400: {text}", i["method"]);
+            }
             continue;
         }
         replayable += 1;
@@ -178,6 +183,12 @@ async fn replay(sample: &Value) {
             *missed
                 .entry(format!("{key} {status} (recorded {}) {why}", i["status"]))
                 .or_default() += 1;
+            if verbose {
+                println!(
+                    "  ! {} {path}?{query} {status} (recorded {}): {text}",
+                    i["method"], i["status"]
+                );
+            }
         }
         if let (Some(want), Some(have)) = (object_members(&recorded), object_members(&answer)) {
             for m in &want {
@@ -205,9 +216,10 @@ async fn replay(sample: &Value) {
         100.0 * share(status_ok, replayable),
         100.0 * share(members_ok, members),
     );
-    // Floors a little under today's figures (91.4% and 90.3% of 269 of the 449): a change
-    // that loses fidelity fails here.
+    // Floors a little under today's figures (90.7% and 93.4% of 269 of the 449; the file's
+    // order is not the recording's, so some objects are read before they are created): a
+    // change that loses fidelity fails here.
     assert!(replayable * 2 >= interactions.len(), "too few replayable");
     assert!(share(status_ok, replayable) >= 0.88);
-    assert!(share(members_ok, members) >= 0.86);
+    assert!(share(members_ok, members) >= 0.91);
 }
