@@ -17,7 +17,7 @@ pub fn render(
     let mut with_body = Vec::new();
     for fop in ops {
         let op = &fop.op;
-        if fop.raw.is_none() || type_text(&fop.success).contains("ByteStream") {
+        if fop.raw.is_none() || crate::facade_op::is_byte_stream(&fop.success) {
             // Handwritten (multipart) and streamed operations carry no JSON both ways.
             continue;
         }
