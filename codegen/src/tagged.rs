@@ -11,7 +11,7 @@ use quote::{format_ident, quote};
 
 use crate::passes::tagged::TaggedUnion;
 use crate::surface::type_text;
-use crate::syntax::generic_arg;
+use crate::syntax::{generic_arg, is_path};
 
 /// How a member is held: bare, `Option`, or `Nullable`.
 enum Wrap {
@@ -61,11 +61,11 @@ pub fn choose_by_tag(
             if let syn::Fields::Unnamed(f) = &v.fields
                 && let [field] = f.unnamed.iter().collect::<Vec<_>>()[..]
             {
-                let text = type_text(&field.ty);
-                if text == "Value" {
+                if is_path(&field.ty, &["serde_json", "Value"]) {
                     fallback = Some(v.ident.clone());
                 } else {
-                    by_type.insert(text.to_lowercase(), (v.ident.clone(), field.ty.clone()));
+                    let name = type_text(&field.ty);
+                    by_type.insert(name.to_lowercase(), (v.ident.clone(), field.ty.clone()));
                 }
             }
         }
