@@ -5,7 +5,7 @@
 use quote::{format_ident, quote};
 
 use crate::facade_op::FacadeOp;
-use crate::surface::type_text;
+use crate::syntax::simple_name;
 
 /// The dispatcher file's text (formatted, with the generated-code header).
 pub fn render(
@@ -51,10 +51,10 @@ pub fn render(
             .iter()
             .filter(|p| p.location == "query")
             .filter_map(|p| {
-                let text = type_text(&p.holding.owned());
+                let name = simple_name(&p.holding.owned())?;
                 let id = format_ident!("{}", p.ident);
                 let wire = &p.wire;
-                let value = match text.as_str() {
+                let value = match name.as_str() {
                     "String" => quote!(v.as_str()),
                     "bool" | "i64" | "i32" | "u64" | "u32" | "f64" => {
                         quote!(v.parse().map_err(|e| format!("query {k}: {e}"))?)

@@ -77,6 +77,28 @@ pub fn generic_arg(ty: &syn::Type, outer: &str, idx: usize) -> Option<syn::Type>
         .nth(idx)
 }
 
+/// The name of a path type without generic arguments (`String`, `::std::string::String`,
+/// `bool`, `crate::types::User`, `::serde_json::Value` -> `Value`).
+pub fn simple_name(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = ty else { return None };
+    if p.qself.is_some()
+        || p.path
+            .segments
+            .iter()
+            .any(|s| !matches!(s.arguments, syn::PathArguments::None))
+    {
+        return None;
+    }
+    p.path.segments.last().map(|s| s.ident.to_string())
+}
+
+/// The name of a generic path type (`::std::vec::Vec<T>` -> `Vec`, `Map<K, V>` -> `Map`).
+pub fn generic_name(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    matches!(last.arguments, syn::PathArguments::AngleBracketed(_)).then(|| last.ident.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +115,16 @@ mod tests {
             Some("Secret")
         );
         assert_eq!(single_ident(&syn::parse_quote!(types::Secret)), None);
+        assert_eq!(
+            simple_name(&syn::parse_quote!(crate::types::User)).as_deref(),
+            Some("User")
+        );
+        assert_eq!(simple_name(&syn::parse_quote!(::std::vec::Vec<User>)), None);
+        assert_eq!(
+            generic_name(&syn::parse_quote!(::std::vec::Vec<User>)).as_deref(),
+            Some("Vec")
+        );
+        assert_eq!(generic_name(&syn::parse_quote!(User)), None);
         let item: syn::ItemStruct = syn::parse_quote! {
             #[derive(::serde::Serialize, Clone, DebugLike)]
             struct S;
