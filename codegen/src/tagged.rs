@@ -10,8 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::passes::tagged::TaggedUnion;
-use crate::surface::type_text;
-use crate::syntax::{generic_arg, is_path};
+use crate::syntax::{generic_arg, is_path, simple_name};
 
 /// How a member is held: bare, `Option`, or `Nullable`.
 enum Wrap {
@@ -63,8 +62,8 @@ pub fn choose_by_tag(
             {
                 if is_path(&field.ty, &["serde_json", "Value"]) {
                     fallback = Some(v.ident.clone());
-                } else {
-                    let name = type_text(&field.ty);
+                } else if let Some(name) = simple_name(&field.ty) {
+                    // The schema's type, by name.
                     by_type.insert(name.to_lowercase(), (v.ident.clone(), field.ty.clone()));
                 }
             }
