@@ -10,8 +10,8 @@ use futures::Stream;
 /// The stream a [`ByteStream`] wraps: the answer's body in chunks, as they come.
 type InnerByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send + Sync>>;
 
-/// An answer's body as a stream of byte chunks, read at the caller's pace (not capped, not
-/// bounded by the client's timeout beyond the request's own).
+/// An answer's body as a stream of byte chunks, read at the caller's pace: not capped, and
+/// bounded by the request's timeout as a whole (the exchange, body included).
 pub struct ByteStream(InnerByteStream);
 
 impl ByteStream {
