@@ -7,17 +7,28 @@ use auth0_auth::client_auth::AssertionAlgorithm;
 use auth0_http::{AccessToken, ClientSecret, Clock, RetryPolicy, Telemetry};
 
 use crate::Error;
-use crate::generated::client::Client as Raw;
-use crate::runtime::{Inner, Shared};
+use crate::runtime::Shared;
 use crate::token::{StaticToken, TokenCache, TokenSource};
 
 /// The Management API client: cheap to clone (clones share the connection pool and the token
 /// cache), `Send + Sync`.
 ///
 /// Reach operations through the resource accessors, e.g. `client.users().get("auth0|123")`.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Client {
-    raw: Raw,
+    /// The HTTP client every request goes through.
+    http: reqwest::Client,
+    /// The base URL as given (ends in `/api/v2`).
+    base_url: Arc<str>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {
@@ -46,19 +57,19 @@ impl Client {
         self.shared().custom_domain.as_deref()
     }
 
-    /// The generated raw client, whose methods build each operation's request.
-    pub(crate) fn raw(&self) -> &Raw {
-        &self.raw
+    /// The HTTP client the operations' requests are built with and sent through.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// What every clone shares: the token cache and the settings.
     pub(crate) fn shared(&self) -> &Shared {
-        &progenitor_client::ClientInfo::inner(&self.raw).shared
+        &self.shared
     }
 
     /// The base URL requests go to (ends in `/api/v2`).
     pub fn base_url(&self) -> &str {
-        progenitor_client::ClientInfo::baseurl(&self.raw)
+        &self.base_url
     }
 }
 
@@ -324,22 +335,22 @@ impl ClientBuilder {
         };
         let parsed = reqwest::Url::parse(&base)
             .map_err(|e| Error::Config(format!("the base URL {base:?}: {e}")))?;
-        let inner = Inner {
-            shared: Arc::new(Shared {
-                endpoint_template: crate::runtime::endpoint_template(&parsed),
-                base: parsed,
-                tokens,
-                telemetry: self.telemetry.then(telemetry_value),
-                retry: self.retry,
-                timeout: self.timeout,
-                watchdog: auth0_http::Watchdog::new(),
-                max_body: self.max_body,
-                clock: self.clock,
-                custom_domain: self.custom_domain,
-            }),
-        };
+        let shared = Arc::new(Shared {
+            endpoint_template: crate::runtime::endpoint_template(&parsed),
+            base: parsed,
+            tokens,
+            telemetry: self.telemetry.then(telemetry_value),
+            retry: self.retry,
+            timeout: self.timeout,
+            watchdog: auth0_http::Watchdog::new(),
+            max_body: self.max_body,
+            clock: self.clock,
+            custom_domain: self.custom_domain,
+        });
         Ok(Client {
-            raw: Raw::new_with_client(&base, http, inner),
+            http,
+            base_url: base.into(),
+            shared,
         })
     }
 }

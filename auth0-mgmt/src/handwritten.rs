@@ -1,7 +1,5 @@
 //! Operations written by hand because the generator cannot express them.
 
-use progenitor_client::ClientInfo;
-
 use crate::runtime::{Build, RequestOptions, request_options};
 use crate::{ApiResponse, Client, Error, types};
 
@@ -101,15 +99,14 @@ impl<'a, C: crate::Mode> JobsUsersImportsCreateRequest<'a, C> {
         // The body is made once; a rate-limited or token-refused upload is sent again as it was.
         let build: Build<'a> = match self.body() {
             Ok((content_type, body)) => Box::new(move || {
-                let raw = client.raw();
-                Ok(raw
-                    .client()
-                    .post(format!("{}/jobs/users-imports", raw.baseurl()))
+                let url = crate::runtime::endpoint(client, &["/jobs/users-imports"]);
+                let request = client
+                    .http()
+                    .post(url)
                     .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
                     // A body in memory, so that it can be sent again.
-                    .body(body.clone())
-                    .build()
-                    .map_err(progenitor_client::Error::from))
+                    .body(body.clone());
+                crate::runtime::finish(IMPORT_OPERATION, request)
             }),
             // No request to make: the first attempt's build reports why.
             Err(e) => {

@@ -26,6 +26,7 @@
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
+mod byte_stream;
 mod client;
 // What generated code names (see ARCHITECTURE.md): crate-private; a build with few resources
 // uses only some of it.
@@ -42,6 +43,7 @@ mod mode;
 #[cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
 mod open_enum;
 pub mod pagination;
+mod query;
 mod runtime;
 #[cfg(feature = "schemars")]
 #[cfg_attr(not(feature = "full"), allow(dead_code))]
@@ -54,6 +56,7 @@ pub use auth0_auth::client_auth::AssertionAlgorithm;
 /// The HTTP runtime the client is built on (`auth0-http`): its clock, retry rule and pieces.
 pub use auth0_http as http;
 pub use auth0_http::{RateLimit, RetryPolicy};
+pub use byte_stream::ByteStream;
 pub use client::{Client, ClientBuilder, MAX_RETRIES_CAP};
 pub use error::{ApiError, Error};
 #[allow(
@@ -67,7 +70,6 @@ pub use generated::types;
 pub use handwritten::JobsUsersImportsCreateRequest;
 pub use lossless::{Extra, Nullable};
 pub use mode::Mode;
-pub use progenitor_client::ByteStream;
 pub use runtime::ApiResponse;
 #[cfg(feature = "schemars")]
 #[allow(

@@ -7,19 +7,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use auth0_http::{Clock, Repeat, RetryPolicy};
-use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 
 use crate::Error;
 use crate::token::{Bearer, TokenCache, TokenId};
-
-/// State shared by the raw client and every clone of [`crate::Client`].
-#[derive(Clone)]
-pub struct Inner {
-    pub(crate) shared: Arc<Shared>,
-}
 
 /// What one request may set for itself instead of taking the client's settings (the
 /// builders' `timeout` and `retry_policy`), and what it adds (`header`, `query`). Its `Debug`
@@ -228,12 +221,7 @@ impl<T: Members> std::fmt::Debug for MemberNames<'_, T> {
     }
 }
 
-impl std::fmt::Debug for Inner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Inner").finish_non_exhaustive()
-    }
-}
-
+/// State every clone of [`crate::Client`] shares.
 pub(crate) struct Shared {
     /// The base URL (ending in `/api/v2`), read once: each operation's URL is it with the
     /// operation's path after its own ([`endpoint`]).
@@ -425,12 +413,24 @@ impl<T: std::fmt::Debug> std::fmt::Debug for ApiResponse<T> {
     }
 }
 
-/// A request the raw client built (or could not), or why the builder could not ask for it
-/// (a missing required value, a path value that cannot be one).
-pub type Built = Result<Result<reqwest::Request, progenitor_client::Error<()>>, Error>;
+/// An operation's request, made by its builder: called for the first attempt and again for
+/// each retry (nothing is copied up front for retries that mostly never come). An error is
+/// why the request cannot be made (a missing required value, a path value that cannot be
+/// one, a value that cannot be sent), named after the operation.
+pub type Build<'a> = Box<dyn Fn() -> Result<reqwest::Request, Error> + Send + Sync + 'a>;
 
-/// An operation's request builder, called for its first attempt and again for each retry.
-pub type Build<'a> = Box<dyn Fn() -> Built + Send + Sync + 'a>;
+/// The request an operation's builder made with the client's HTTP client (the generated code's
+/// one way of finishing a request): a value `reqwest` could not write into it (a body that
+/// does not serialize, a query value that is not one) is the operation's error.
+#[inline]
+pub fn finish(
+    operation: &'static str,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Request, Error> {
+    request
+        .build()
+        .map_err(|e| Error::from_reqwest(operation, e))
+}
 
 /// The body of what [`send_json`] and its siblings answer: the builders' `send`. A
 /// combinator rather than an `async` block, so that no operation has a future of its own.
@@ -440,7 +440,7 @@ pub fn body<T>(
     futures::FutureExt::map(answer, |answer| answer.map(ApiResponse::into_body))
 }
 
-/// Sends a request the raw client built and decodes its JSON answer: what every generated
+/// Sends an operation's request and decodes its JSON answer: what every generated
 /// operation with a JSON answer runs. The sending and reading is one function for all of
 /// them ([`send_bytes`]); what each answer type costs is its decoder, in a combinator.
 pub fn send_json<'a, T: DeserializeOwned>(
@@ -517,11 +517,11 @@ pub async fn send_stream(
     client: &crate::Client,
     options: RequestOptions,
     build: Build<'_>,
-) -> Result<ApiResponse<progenitor_client::ByteStream>, Error> {
+) -> Result<ApiResponse<crate::ByteStream>, Error> {
     let (status, headers, response, _) =
         send(operation, client, &options, &build, Answer::Stream).await?;
     Ok(ApiResponse {
-        body: ResponseValue::stream(response).into_inner(),
+        body: crate::ByteStream::of(response),
         status,
         headers,
     })
@@ -554,7 +554,7 @@ async fn send(
     let timeout = options.timeout.unwrap_or(shared.timeout);
     // The request of an attempt, all but its token.
     let request = || -> Result<reqwest::Request, Error> {
-        let mut request = build()?.map_err(|e| built_error(operation, e))?;
+        let mut request = build()?;
         options.apply(operation, &mut request)?;
         if let Some(telemetry) = &shared.telemetry {
             request
@@ -613,7 +613,7 @@ pub(crate) async fn exchange(
         Requests::Built { first, .. } | Requests::Kept(first) => first.as_ref().map(|r| r.method()),
     };
     let exchange = auth0_http::Exchange {
-        http: progenitor_client::ClientInfo::client(client.raw()),
+        http: client.http(),
         policy,
         repeat: method.map_or(Repeat::Once, Repeat::for_method),
         operation,
@@ -712,20 +712,6 @@ fn granted_scopes(authorization: &HeaderValue) -> Option<Vec<String>> {
     )
 }
 
-/// The error of a request the raw client could not build (a header value that is not one).
-fn built_error(operation: &'static str, e: progenitor_client::Error<()>) -> Error {
-    use progenitor_client::Error as E;
-    match e {
-        E::CommunicationError(source)
-        | E::InvalidUpgrade(source)
-        | E::ResponseBodyError(source) => Error::from_reqwest(operation, source),
-        other => Error::InvalidRequest {
-            operation,
-            message: other.to_string(),
-        },
-    }
-}
-
 /// A credential field in `Debug` output (see the generated types): `[redacted]`. The value is
 /// held, never printed, so that a call site names what it hides.
 #[allow(dead_code, reason = "held to name what is hidden, never read")]
@@ -758,8 +744,8 @@ impl<T> std::fmt::Debug for Redacted<'_, T> {
 /// for it: neither string grows (a growing string is reallocated, and reallocation takes the
 /// allocator's lock that threads freeing memory contend for).
 #[inline]
-pub(crate) fn endpoint(inner: &Inner, pieces: &[&str]) -> reqwest::Url {
-    let shared = &inner.shared;
+pub(crate) fn endpoint(client: &crate::Client, pieces: &[&str]) -> reqwest::Url {
+    let shared = client.shared();
     let base = shared.base.path();
     let mut path =
         String::with_capacity(base.len() + pieces.iter().map(|p| p.len()).sum::<usize>());
@@ -784,21 +770,59 @@ pub(crate) fn endpoint_template(base: &reqwest::Url) -> reqwest::Url {
 /// a string that grows).
 const ENDPOINT_ROOM: usize = 256;
 
-/// `query_some`: an optional query parameter added only when it is set, as
-/// `progenitor_client::QueryParam` adds it (an absent one adds nothing either way, but the
-/// URL's query is not rebuilt for it).
+/// The query parameters and headers of an operation's request, added to `reqwest`'s builder
+/// (values written by [`crate::query`]: lists as the parameter repeated).
 pub(crate) trait QuerySome: Sized {
+    /// A required query parameter.
+    fn query_value<T: serde::Serialize + ?Sized>(self, name: &str, value: &T) -> Self;
+    /// An optional query parameter, added only when it is set (the URL's query is not
+    /// rebuilt for an absent one).
     fn query_some<T: serde::Serialize>(self, name: &str, value: &Option<T>) -> Self;
+    /// An optional header, added only when it is set ([`header_value`] checked it).
+    fn header_some(self, name: &'static str, value: Option<HeaderValue>) -> Self;
 }
 
 impl QuerySome for reqwest::RequestBuilder {
     #[inline]
+    fn query_value<T: serde::Serialize + ?Sized>(self, name: &str, value: &T) -> Self {
+        self.query(&crate::query::Param { name, value })
+    }
+
+    #[inline]
     fn query_some<T: serde::Serialize>(self, name: &str, value: &Option<T>) -> Self {
         match value {
-            Some(_) => self.query(&progenitor_client::QueryParam::new(name, value)),
+            Some(value) => self.query_value(name, value),
             None => self,
         }
     }
+
+    #[inline]
+    fn header_some(self, name: &'static str, value: Option<HeaderValue>) -> Self {
+        match value {
+            Some(value) => self.header(HeaderName::from_static(name), value),
+            None => self,
+        }
+    }
+}
+
+/// The value of an operation's header parameter, if it has one, or why it cannot be sent.
+#[allow(
+    dead_code,
+    reason = "only the operations with a header parameter use it"
+)]
+pub(crate) fn header_value(
+    operation: &'static str,
+    name: &str,
+    value: Option<&str>,
+) -> Result<Option<HeaderValue>, Error> {
+    value
+        .map(|value| {
+            HeaderValue::from_str(value).map_err(|_| Error::InvalidRequest {
+                operation,
+                message: format!("the value of the `{name}` header is not a header value"),
+            })
+        })
+        .transpose()
 }
 
 /// Percent-encodes a path value as one segment ([`auth0_http::encode_segment`]).

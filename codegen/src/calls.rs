@@ -7,30 +7,52 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::facade_op::{FacadeOp, Holding};
-use crate::surface::type_text;
+use crate::syntax::{generic_name, simple_name};
 
 /// A value of an owned parameter type the test can write, if it can write one.
 fn sample(owned: &syn::Type, with_default: &BTreeSet<String>) -> Option<TokenStream> {
-    let text = type_text(owned);
-    match text.as_str() {
-        "String" => Some(quote!("q")),
-        "bool" => Some(quote!(true)),
-        "i64" | "i32" | "u64" | "u32" | "f64" => Some(quote!(1 as _)),
-        "Value" => Some(quote!(::serde_json::json!({}))),
-        t if t.starts_with("Vec<") || t.starts_with("Map<") || with_default.contains(t) => {
-            let outside = quote!(#owned)
-                .to_string()
-                .replace("crate ::", "auth0_mgmt ::");
-            let ty: syn::Type = syn::parse_str(&outside).ok()?;
-            Some(quote!(<#ty as Default>::default()))
-        }
-        _ => None,
+    match simple_name(owned).as_deref() {
+        Some("String") => return Some(quote!("q")),
+        Some("bool") => return Some(quote!(true)),
+        Some("i64" | "i32" | "u64" | "u32" | "f64") => return Some(quote!(1 as _)),
+        Some("Value") => return Some(quote!(::serde_json::json!({}))),
+        _ => {}
+    }
+    if has_default(owned, with_default, true) {
+        let ty = outside(owned)?;
+        Some(quote!(<#ty as Default>::default()))
+    } else {
+        None
+    }
+}
+
+/// Whether the test can make a value of a type with `Default`: a list (or, with `maps`, a
+/// map) or a generated type that has one.
+fn has_default(ty: &syn::Type, with_default: &BTreeSet<String>, maps: bool) -> bool {
+    match generic_name(ty).as_deref() {
+        Some("Vec") => true,
+        Some("Map") => maps,
+        Some(_) => false,
+        None => simple_name(ty).is_some_and(|name| with_default.contains(&name)),
     }
 }
 
 /// The owned type of a parameter or answer, as code outside the crate names it.
 fn outside(ty: &syn::Type) -> Option<syn::Type> {
-    syn::parse_str(&quote!(#ty).to_string().replace("crate ::", "auth0_mgmt ::")).ok()
+    struct Outside;
+    impl syn::visit_mut::VisitMut for Outside {
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            syn::visit_mut::visit_path_mut(self, path);
+            if let Some(first) = path.segments.first_mut()
+                && first.ident == "crate"
+            {
+                first.ident = quote::format_ident!("auth0_mgmt");
+            }
+        }
+    }
+    let mut ty = ty.clone();
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Outside, &mut ty);
+    Some(ty)
 }
 
 /// A full round trip for one operation of a resource: the request leaves with its method,
@@ -40,9 +62,8 @@ fn outside(ty: &syn::Type) -> Option<syn::Type> {
 fn round_trip(fop: &FacadeOp, with_default: &BTreeSet<String>) -> Option<TokenStream> {
     fop.raw.as_ref()?;
     let op = &fop.op;
-    let success = type_text(&fop.success);
     let answer_ty = outside(&fop.success)?;
-    let answer = if success.starts_with("Vec<") || with_default.contains(&success) {
+    let answer = if has_default(&fop.success, with_default, false) {
         quote!(serde_json::to_value(<#answer_ty as Default>::default()).unwrap())
     } else {
         return None;
@@ -65,9 +86,8 @@ fn round_trip(fop: &FacadeOp, with_default: &BTreeSet<String>) -> Option<TokenSt
             Holding::Str | Holding::Ref(_) | Holding::Value(_)
         );
         let owned = p.holding.owned();
-        let text = type_text(&owned);
         if p.location == "body" {
-            if !(text.starts_with("Vec<") || with_default.contains(&text)) {
+            if !has_default(&owned, with_default, false) {
                 return None;
             }
             let ty = outside(&owned)?;
@@ -80,10 +100,10 @@ fn round_trip(fop: &FacadeOp, with_default: &BTreeSet<String>) -> Option<TokenSt
             continue;
         }
         let wire = &p.wire;
-        let value = match text.as_str() {
-            "String" => Some(("q", quote!("q"))),
-            "bool" => Some(("true", quote!(true))),
-            "i64" | "i32" | "u64" | "u32" => Some(("1", quote!(1 as _))),
+        let value = match simple_name(&owned).as_deref() {
+            Some("String") => Some(("q", quote!("q"))),
+            Some("bool") => Some(("true", quote!(true))),
+            Some("i64" | "i32" | "u64" | "u32") => Some(("1", quote!(1 as _))),
             _ => None,
         };
         match value {

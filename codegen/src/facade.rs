@@ -3,7 +3,7 @@
 //! Built on `x-operation-group` / `x-operation-name` (the naming rule of the README's
 //! auth0-mgmt section): group segments become
 //! accessors, the name becomes the method, path parameters are positional, everything else is
-//! a builder setter, and `send()` calls the generated raw client.
+//! a builder setter, and `send()` hands the runtime the request the builder makes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,7 +12,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::facade_op::{FacadeOp, Holding, Param, accessor_name, holding, is_primitive, qualify};
+use crate::facade_op::{
+    FacadeOp, Holding, Param, accessor_name, holding, is_byte_stream, is_primitive, qualify,
+};
 use crate::generate::RawMethod;
 use crate::ops::Operation;
 
@@ -73,10 +75,25 @@ pub fn facade_ops(
                 Some("header") => "header",
                 _ => "query",
             };
+            if loc == "header" && !is_header_name(name) {
+                anyhow::bail!("operation {}: {name:?} is not a header name", op.id);
+            }
             locations.insert(name.to_snake_case(), (loc, name.to_string()));
         }
         let n_path = op.path_params().len();
         let has_body = node.get("requestBody").is_some();
+        // The builders send JSON bodies (the multipart upload is handwritten).
+        if let Some(content) = node
+            .pointer("/requestBody/content")
+            .and_then(Value::as_object)
+            && !content.contains_key("application/json")
+        {
+            let types: Vec<&String> = content.keys().collect();
+            anyhow::bail!(
+                "operation {}: a request body of {types:?} is not generated (only JSON is)",
+                op.id
+            );
+        }
         let count = raw.params.len();
         let params = raw
             .params
@@ -110,6 +127,14 @@ pub fn facade_ops(
         });
     }
     Ok(out)
+}
+
+/// Whether a header parameter's name is one a request can carry (a token of RFC 9110).
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The first success status the document lists for an operation (200 if none).
@@ -305,7 +330,6 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         };
         return (method_tokens, TokenStream::new());
     }
-    let raw = fop.raw.as_ref().expect("checked");
     let setters: Vec<&Param> = fop.params.iter().filter(|p| p.location != "path").collect();
     let other_fields = setters.iter().map(|p| {
         let id = format_ident!("{}", p.ident);
@@ -347,62 +371,12 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         }
     });
     let op_label = op.label();
-    let mut prelude = TokenStream::new();
-    for p in &path_params {
-        let id = format_ident!("{}", p.ident);
-        let name = p.ident.trim_end_matches('_');
-        let value = match p.holding {
-            Holding::Str => quote!(&self.#id),
-            // Open enums and newtypes take any string too.
-            _ => quote!(&self.#id.to_string()),
-        };
-        prelude.extend(quote!(crate::runtime::path_value(#op_label, #name, #value)?;));
-    }
-    let call_args: Vec<TokenStream> = fop
-        .params
-        .iter()
-        .map(|p| {
-            let id = format_ident!("{}", p.ident);
-            match (p.location, p.holding.optional()) {
-                ("path", _) => p.holding.pass(quote!(self.#id)),
-                ("body", false) | (_, false) => {
-                    // A required non-path value (the body, or a required query/header parameter).
-                    let what = if p.location == "body" {
-                        "the request body".to_string()
-                    } else {
-                        format!("the `{}` parameter", p.ident)
-                    };
-                    let value = match &p.holding {
-                        Holding::Str => quote!(self.#id.as_deref()),
-                        Holding::Ref(_) => quote!(self.#id.as_ref()),
-                        Holding::Value(t) | Holding::OptValue(t) if is_primitive(t) => {
-                            quote!(self.#id)
-                        }
-                        _ => quote!(self.#id.clone()),
-                    };
-                    prelude.extend(quote! {
-                        let #id = #value.ok_or_else(|| crate::Error::missing(#op_label, #what))?;
-                    });
-                    quote!(#id)
-                }
-                // The client's custom domain unless the request sets its own.
-                ("header", true) if p.ident == CUSTOM_DOMAIN_PARAM => {
-                    let own = p.holding.pass(quote!(self.#id));
-                    quote!(#own.or(client.custom_domain()))
-                }
-                (_, true) => p.holding.pass(quote!(self.#id)),
-            }
-        })
-        .collect();
-    let raw_ident = format_ident!("{}", raw.ident);
+    let request = request(fop);
     let success = &fop.success;
-    let success_text = quote!(#success).to_string();
-    let send = if success_text.contains("ByteStream") {
-        quote!(send_stream)
-    } else if success_text == "()" {
-        quote!(send_empty)
-    } else {
-        quote!(send_json)
+    let send = match answer_kind(success) {
+        Answer::Stream => quote!(send_stream),
+        Answer::Empty => quote!(send_empty),
+        Answer::Json => quote!(send_json),
     };
     let builder_doc = format!(
         " Request builder for `{}` (`{} {}`); finish with [`send`](Self::send).",
@@ -494,9 +468,8 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
                 let options = ::std::mem::take(&mut self.options);
                 // Called for the first attempt, and again for each retry.
                 let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(
-                    move || -> crate::runtime::Built {
-                        #prelude
-                        Ok(client.raw().#raw_ident(#(#call_args),*))
+                    move || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                        #request
                     },
                 );
                 crate::runtime::#send(#op_label, client, options, build)
@@ -509,4 +482,157 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
         .map(|p| crate::paging::render(fop, p))
         .unwrap_or_default();
     (method_tokens, quote!(#builder_tokens #paging))
+}
+
+/// How an operation's answer is read, by its type.
+enum Answer {
+    /// Handed over as a stream of bytes (`crate::ByteStream`).
+    Stream,
+    /// Documented without a body (`()`).
+    Empty,
+    /// Decoded from JSON.
+    Json,
+}
+
+fn answer_kind(success: &syn::Type) -> Answer {
+    match success {
+        syn::Type::Tuple(t) if t.elems.is_empty() => Answer::Empty,
+        ty if is_byte_stream(ty) => Answer::Stream,
+        _ => Answer::Json,
+    }
+}
+
+/// The body of an operation's request builder (the closure the runtime calls for each
+/// attempt): the checks of its values, then its request, made from the document's facts: the
+/// method, the URL (the path template's pieces, each path value percent-encoded), `Accept`
+/// when the answer is JSON, the query parameters in order (absent optional ones skipped), the
+/// JSON body, the header parameters.
+fn request(fop: &FacadeOp) -> TokenStream {
+    let op = &fop.op;
+    let op_label = op.label();
+    let mut checks = TokenStream::new();
+    let path_params: Vec<&Param> = fop.params.iter().filter(|p| p.location == "path").collect();
+    for p in &path_params {
+        let id = format_ident!("{}", p.ident);
+        let name = p.ident.trim_end_matches('_');
+        let value = match p.holding {
+            Holding::Str => quote!(&self.#id),
+            // Open enums and newtypes take any string too.
+            _ => quote!(&self.#id.to_string()),
+        };
+        checks.extend(quote!(crate::runtime::path_value(#op_label, #name, #value)?;));
+    }
+    // Required values other than path parameters, taken or refused.
+    for p in fop.params.iter().filter(|p| p.location != "path") {
+        if p.holding.optional() {
+            continue;
+        }
+        let id = format_ident!("{}", p.ident);
+        let what = if p.location == "body" {
+            "the request body".to_string()
+        } else {
+            format!("the `{}` parameter", p.ident)
+        };
+        let value = match &p.holding {
+            Holding::Str => quote!(self.#id.as_deref()),
+            Holding::Ref(_) => quote!(self.#id.as_ref()),
+            Holding::Value(t) | Holding::OptValue(t) if is_primitive(t) => quote!(self.#id),
+            _ => quote!(self.#id.clone()),
+        };
+        checks.extend(quote! {
+            let #id = #value.ok_or_else(|| crate::Error::missing(#op_label, #what))?;
+        });
+    }
+    // The URL: the template's literal pieces and the path values between them.
+    let mut pieces: Vec<TokenStream> = Vec::new();
+    let mut rest = op.path.as_str();
+    let mut values = path_params.iter();
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        if start > 0 {
+            let literal = &rest[..start];
+            pieces.push(quote!(#literal));
+        }
+        if let Some(p) = values.next() {
+            let id = format_ident!("{}", p.ident);
+            pieces.push(match p.holding {
+                Holding::Str => quote!(&*crate::runtime::encode_path(&self.#id)),
+                _ => quote!(&*crate::runtime::encode_path(&self.#id.to_string())),
+            });
+        }
+        rest = &rest[start + len + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(quote!(#rest));
+    }
+    let method = format_ident!("{}", op.method.to_uppercase());
+    let accept = match answer_kind(&fop.success) {
+        Answer::Json => quote! {
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+        },
+        Answer::Stream | Answer::Empty => TokenStream::new(),
+    };
+    let mut query = Vec::new();
+    let mut body = TokenStream::new();
+    let mut headers = Vec::new();
+    for p in fop.params.iter().filter(|p| p.location != "path") {
+        let id = format_ident!("{}", p.ident);
+        let wire = &p.wire;
+        match (p.location, p.holding.optional()) {
+            ("query", true) => query.push(quote!(.query_some(#wire, &self.#id))),
+            ("query", false) => query.push(quote!(.query_value(#wire, &#id))),
+            ("body", false) => body = quote!(let request = request.json(&#id);),
+            ("body", true) => {
+                body = quote! {
+                    let request = match &self.#id {
+                        Some(body) => request.json(body),
+                        None => request,
+                    };
+                }
+            }
+            (_, optional) => {
+                let name = wire.to_ascii_lowercase();
+                let value = match (&p.holding, optional) {
+                    (Holding::OptStr, _) => quote!(self.#id.as_deref()),
+                    (_, true) => {
+                        quote!(self.#id.as_ref().map(::std::string::ToString::to_string).as_deref())
+                    }
+                    (Holding::Str, false) => quote!(Some(#id)),
+                    (_, false) => quote!(Some(&*#id.to_string())),
+                };
+                // The client's custom domain unless the request sets its own.
+                let value = if p.ident == CUSTOM_DOMAIN_PARAM && optional {
+                    quote!(#value.or(client.custom_domain()))
+                } else {
+                    value
+                };
+                checks.extend(quote! {
+                    let #id = crate::runtime::header_value(#op_label, #name, #value)?;
+                });
+                headers.push(quote!(.header_some(#name, #id)));
+            }
+        }
+    }
+    let headers = if headers.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(let request = request #(#headers)*;)
+    };
+    quote! {
+        #checks
+        let url = crate::runtime::endpoint(client, &[#(#pieces),*]);
+        let request = client
+            .http()
+            .request(::reqwest::Method::#method, url)
+            #accept
+            #(#query)*;
+        #body
+        #headers
+        crate::runtime::finish(#op_label, request)
+    }
 }

@@ -1,30 +1,29 @@
-//! What the renderers share about one operation: [`FacadeOp`] (the operation, its raw method,
-//! its parameters and how a request builder holds each, its answer and paging), built by
+//! What the renderers share about one operation: [`FacadeOp`] (the operation, progenitor's
+//! signature of it, its parameters and how a request builder holds each, its answer and paging), built by
 //! [`facade::facade_ops`](crate::facade::facade_ops) and read by the facade, the surface
 //! snapshots, the every-operation test, the replay dispatcher and the paging code.
 
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
-use quote::quote;
 
 use crate::generate::RawMethod;
 use crate::ops::Operation;
 use crate::syntax::generic_arg;
 
-/// How a raw parameter is held by a request builder and handed to the raw method.
+/// How a parameter is held by a request builder (and read when its request is made).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Holding {
-    /// `&'a str` -> `String`, passed as `&x`.
+    /// `&'a str` -> `String`.
     Str,
-    /// `&'a T` -> `T`, passed as `&x`.
+    /// `&'a T` -> `T`.
     Ref(syn::Type),
-    /// `T` by value, passed as `x`.
+    /// `T` by value.
     Value(syn::Type),
-    /// `Option<&'a str>` -> `Option<String>`, passed as `x.as_deref()`.
+    /// `Option<&'a str>` -> `Option<String>`.
     OptStr,
-    /// `Option<&'a T>` -> `Option<T>`, passed as `x.as_ref()`.
+    /// `Option<&'a T>` -> `Option<T>`.
     OptRef(syn::Type),
-    /// `Option<T>` -> `Option<T>`, passed as `x`.
+    /// `Option<T>` -> `Option<T>`.
     OptValue(syn::Type),
 }
 
@@ -32,7 +31,7 @@ fn is_str(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.is_ident("str"))
 }
 
-/// Classifies a parameter type of a raw method.
+/// Classifies a parameter type of progenitor's signature of an operation.
 pub fn holding(ty: &syn::Type) -> Holding {
     if let Some(inner) = generic_arg(ty, "Option", 0) {
         return match inner {
@@ -65,38 +64,45 @@ impl Holding {
             Holding::OptStr | Holding::OptRef(_) | Holding::OptValue(_)
         )
     }
+}
 
-    /// The builder's field as the raw method takes it, leaving the builder whole: its request
-    /// is made again for each attempt after the first.
-    pub(crate) fn pass(&self, field: TokenStream) -> TokenStream {
-        match self {
-            Holding::Str | Holding::Ref(_) => quote!(&#field),
-            Holding::Value(t) | Holding::OptValue(t) if is_primitive(t) => quote!(#field),
-            Holding::Value(_) | Holding::OptValue(_) => quote!(#field.clone()),
-            Holding::OptStr => quote!(#field.as_deref()),
-            Holding::OptRef(_) => quote!(#field.as_ref()),
+/// Rewrites `types::X` into `crate::types::X` (and progenitor's `ByteStream` into the
+/// crate's) so the type reads the same from any module.
+pub fn qualify(ty: &syn::Type) -> syn::Type {
+    struct Qualify;
+    impl syn::visit_mut::VisitMut for Qualify {
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            syn::visit_mut::visit_path_mut(self, path);
+            if path.leading_colon.is_some() {
+                return;
+            }
+            let first = path.segments.first().map(|s| s.ident.to_string());
+            let single = path.segments.len() == 1;
+            match first.as_deref() {
+                Some("types") if !single => path.segments.insert(0, syn::parse_quote!(crate)),
+                Some("ByteStream") if single => *path = syn::parse_quote!(crate::ByteStream),
+                _ => {}
+            }
         }
     }
+    let mut ty = ty.clone();
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Qualify, &mut ty);
+    ty
 }
 
-/// Rewrites `types::X` into `crate::types::X` so the type reads the same from any module.
-pub fn qualify(ty: &syn::Type) -> syn::Type {
-    let text = quote!(#ty).to_string();
-    let text = if text.starts_with("types ::") {
-        format!("crate :: {text}")
-    } else {
-        text.replace("< types ::", "< crate :: types ::")
-    };
-    let text = text.replace("ByteStream", "crate :: ByteStream");
-    syn::parse_str(&text).unwrap_or_else(|_| ty.clone())
+/// Whether an answer type is a stream of bytes (`crate::ByteStream`), handed over unread.
+pub fn is_byte_stream(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p)
+        if p.path.segments.last().is_some_and(|s| s.ident == "ByteStream"))
 }
 
+/// Whether a type is a number or a boolean (held and passed by value).
 pub(crate) fn is_primitive(ty: &syn::Type) -> bool {
-    let text = quote!(#ty).to_string();
-    matches!(
-        text.as_str(),
-        "bool" | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "f32" | "f64"
-    )
+    const PRIMITIVES: [&str; 11] = [
+        "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
+    ];
+    matches!(ty, syn::Type::Path(p)
+        if p.qself.is_none() && PRIMITIVES.iter().any(|name| p.path.is_ident(name)))
 }
 
 /// A parameter of a facade method or request builder.
@@ -117,9 +123,10 @@ pub struct Param {
 pub struct FacadeOp {
     /// The operation's facts.
     pub op: Operation,
-    /// The raw method (absent for handwritten operations).
+    /// progenitor's signature of the operation: its parameters' types and its answer type
+    /// (absent for handwritten operations).
     pub raw: Option<RawMethod>,
-    /// Parameters in raw-method order.
+    /// Parameters in progenitor's order (path parameters first, in path order; the body last).
     pub params: Vec<Param>,
     /// The body type `send()` returns.
     pub success: syn::Type,

@@ -11,7 +11,7 @@ use serde_json::Value;
 use syn::visit::Visit;
 
 use crate::ops::Operation;
-use crate::syntax::{derives, generic_arg, serde_rename};
+use crate::syntax::{derives, generic_arg, is_path, is_string, serde_rename, single_ident};
 use crate::{lossless, unions};
 
 /// The do-not-edit header of every generated file.
@@ -25,8 +25,7 @@ pub fn progenitor(doc: &Value) -> Result<syn::File> {
     let mut settings = progenitor_impl::GenerationSettings::default();
     settings
         .with_interface(progenitor_impl::InterfaceStyle::Positional)
-        .with_tag(progenitor_impl::TagStyle::Merged)
-        .with_inner_type(quote!(crate::runtime::Inner));
+        .with_tag(progenitor_impl::TagStyle::Merged);
     let mut generator = progenitor_impl::Generator::new(&settings);
     let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         generator.generate_tokens(&spec)
@@ -54,7 +53,8 @@ pub struct OpenEnum {
     pub variants: Vec<(String, String)>,
 }
 
-/// A positional method of the generated raw client, as the facade sees it.
+/// The signature progenitor gives an operation (a positional method of its client, whose body
+/// is not used): the operation's parameters as Rust types, and its answer type.
 #[derive(Debug, Clone)]
 pub struct RawMethod {
     /// Method name (the sanitized operationId).
@@ -71,9 +71,8 @@ pub struct RawMethod {
 pub struct Generated {
     /// Items of the `types` module, keyed by the type they belong to (`None`: always kept).
     pub types: Vec<(Option<String>, syn::Item)>,
-    /// Items of the client module other than the operation methods.
-    pub client_items: Vec<syn::Item>,
-    /// The operation methods, by method name.
+    /// progenitor's operation methods (read for their signatures and the types they name), by
+    /// method name.
     pub methods: BTreeMap<String, (RawMethod, syn::ImplItemFn)>,
     /// String enums made open.
     pub open_enums: Vec<OpenEnum>,
@@ -119,7 +118,6 @@ fn as_open_enum(e: &syn::ItemEnum) -> Option<OpenEnum> {
 /// Splits progenitor's file into types, client items and methods.
 pub fn take_apart(file: syn::File) -> Result<Generated> {
     let mut types = Vec::new();
-    let mut client_items = Vec::new();
     let mut methods = BTreeMap::new();
     let mut open_enums = Vec::new();
     for item in file.items {
@@ -157,25 +155,16 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
             syn::Item::Use(_) => {}
             syn::Item::Impl(i) if i.trait_.is_none() && has_operation_methods(&i) => {
                 for it in i.items {
-                    let syn::ImplItem::Fn(mut f) = it else {
+                    let syn::ImplItem::Fn(f) = it else {
                         continue;
                     };
-                    any_success_status(&mut f);
                     let raw = raw_method(&f)?;
                     methods.insert(raw.ident.clone(), (raw, f));
                 }
             }
-            syn::Item::Impl(i)
-                if i.trait_.as_ref().is_some_and(|(_, p, _)| {
-                    p.segments.last().is_some_and(|s| s.ident == "ClientHooks")
-                }) => {}
-            syn::Item::Impl(mut i) if i.trait_.is_none() => {
-                // `Client::new` builds its own HTTP client and unwraps; the SDK always passes one.
-                i.items
-                    .retain(|it| !matches!(it, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
-                client_items.push(syn::Item::Impl(i));
-            }
-            other => client_items.push(other),
+            // progenitor's client (its struct, constructors, hooks): the facade's builders make
+            // the requests and the runtime sends them.
+            _ => {}
         }
     }
     decode_unions_by_kind(&mut types, &open_enums);
@@ -197,57 +186,9 @@ pub fn take_apart(file: syn::File) -> Result<Generated> {
         schema_impls,
         with_default,
         types,
-        client_items,
         methods,
         open_enums,
     })
-}
-
-/// Makes a raw method take any 2xx answer as a success, decoded as its first documented
-/// success: an answer with another 2xx status than the document lists (200 for a documented
-/// 201, say) has succeeded, and reporting it as an error would invite a caller to repeat it.
-fn any_success_status(f: &mut syn::ImplItemFn) {
-    struct Widen;
-    impl syn::visit_mut::VisitMut for Widen {
-        fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
-            syn::visit_mut::visit_expr_match_mut(self, m);
-            let scrutinee = &m.expr;
-            let on_status = quote!(#scrutinee).to_string().replace(' ', "");
-            if !on_status.ends_with("status().as_u16()") {
-                return;
-            }
-            let is_success = |arm: &syn::Arm| match &arm.pat {
-                syn::Pat::Lit(syn::PatLit {
-                    lit: syn::Lit::Int(i),
-                    ..
-                }) => i
-                    .base10_parse::<u16>()
-                    .is_ok_and(|code| (200..300).contains(&code)),
-                _ => false,
-            };
-            let successes: Vec<usize> = (0..m.arms.len())
-                .filter(|&i| is_success(&m.arms[i]))
-                .collect();
-            if let [only] = successes[..] {
-                m.arms[only].pat = syn::parse_quote!(200u16..=299u16);
-                return;
-            }
-            let Some(first) = successes.first().map(|&i| m.arms[i].clone()) else {
-                return;
-            };
-            let Some(wild) = m
-                .arms
-                .iter()
-                .position(|a| matches!(a.pat, syn::Pat::Wild(_)))
-            else {
-                return;
-            };
-            let body = &first.body;
-            m.arms
-                .insert(wild, syn::parse_quote!(200u16..=299u16 => #body,));
-        }
-    }
-    syn::visit_mut::VisitMut::visit_impl_item_fn_mut(&mut Widen, f);
 }
 
 /// Array fields decode through `crate::de`, which grows a vector from an exact fit instead of
@@ -324,6 +265,22 @@ fn decode_unions_by_kind(types: &mut Vec<(Option<String>, syn::Item)>, open_enum
     types.extend(calls);
 }
 
+/// `impl From<&str> for ..`.
+fn is_from_str_ref(i: &syn::ItemImpl) -> bool {
+    let Some((_, path, _)) = &i.trait_ else {
+        return false;
+    };
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    last.ident == "From"
+        && matches!(args.args.first(), Some(syn::GenericArgument::Type(syn::Type::Reference(r)))
+            if r.mutability.is_none() && matches!(&*r.elem, syn::Type::Path(p) if p.path.is_ident("str")))
+}
+
 /// String newtypes take `&str` too, so that a path parameter of such a type accepts `"id"`.
 fn add_from_str_for_string_newtypes(types: &mut Vec<(Option<String>, syn::Item)>) {
     let mut added = Vec::new();
@@ -333,15 +290,15 @@ fn add_from_str_for_string_newtypes(types: &mut Vec<(Option<String>, syn::Item)>
             continue;
         };
         let is_string = fields.unnamed.len() == 1
-            && quote!(#fields).to_string().replace(' ', "") == "(pub::std::string::String)";
+            && matches!(fields.unnamed[0].vis, syn::Visibility::Public(_))
+            && is_string(&fields.unnamed[0].ty);
         if !is_string {
             continue;
         }
         let name = &s.ident;
-        let has = types.iter().any(|(k, it)| {
-            k == key
-                && matches!(it, syn::Item::Impl(i) if quote!(#i).to_string().contains("From < & str >"))
-        });
+        let has = types
+            .iter()
+            .any(|(k, it)| k == key && matches!(it, syn::Item::Impl(i) if is_from_str_ref(i)));
         if !has {
             added.push((
                 key.clone(),
@@ -395,16 +352,12 @@ fn is_link_field(name: &str) -> bool {
 fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
     // Newtypes over a string (`ConnectionClientSecret(String)`), or over such a newtype, hold
     // text too.
-    let newtypes: Vec<(String, String)> = types
+    let newtypes: Vec<(String, &syn::Type)> = types
         .iter()
         .filter_map(|(_, item)| match item {
             syn::Item::Struct(s) => match &s.fields {
                 syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
-                    let inner = &f.unnamed[0].ty;
-                    Some((
-                        s.ident.to_string(),
-                        quote!(#inner).to_string().replace(' ', ""),
-                    ))
+                    Some((s.ident.to_string(), &f.unnamed[0].ty))
                 }
                 _ => None,
             },
@@ -415,7 +368,9 @@ fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
     loop {
         let before = text_newtypes.len();
         for (name, inner) in &newtypes {
-            if inner == "::std::string::String" || text_newtypes.contains(inner) {
+            if is_string(inner)
+                || single_ident(inner).is_some_and(|inner| text_newtypes.contains(&inner))
+            {
                 text_newtypes.insert(name.clone());
             }
         }
@@ -433,8 +388,8 @@ fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
             let inner = generic_arg(ty, "Option", 0)
                 .or_else(|| generic_arg(ty, "Nullable", 0))
                 .unwrap_or_else(|| ty.clone());
-            let text = quote!(#inner).to_string().replace(' ', "");
-            text == "::std::string::String" || text_newtypes.contains(&text)
+            is_string(&inner)
+                || single_ident(&inner).is_some_and(|name| text_newtypes.contains(&name))
         };
         let secret = |f: &syn::Field| {
             f.ident
@@ -450,7 +405,7 @@ fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
             f.ident
                 .as_ref()
                 .is_some_and(|i| is_link_field(&i.to_string()))
-                && quote!(#inner).to_string().replace(' ', "") == "::std::string::String"
+                && is_string(&inner)
                 && !secret(f)
         };
         if !derives(&s.attrs, "Debug")
@@ -498,8 +453,7 @@ fn redact_secrets_in_debug(types: &mut Vec<(Option<String>, syn::Item)>) {
         let syn::Item::Enum(e) = item else { continue };
         let keeps_json = |v: &syn::Variant| match &v.fields {
             syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
-                let ty = &f.unnamed[0].ty;
-                quote!(#ty).to_string().replace(' ', "") == "::serde_json::Value"
+                is_path(&f.unnamed[0].ty, &["serde_json", "Value"])
             }
             _ => false,
         };
@@ -924,54 +878,6 @@ pub fn merged_aliases(
             },
         ));
         reach.insert(old.clone(), resources);
-    }
-}
-
-/// A progenitor operation method cut down to what is particular to the operation: building
-/// the request (URL, query, headers, body). The sending, the hooks and the decoding it did
-/// next are the runtime's one generic path (`crate::runtime::send_json` and its siblings), so
-/// no operation carries a sending state machine of its own.
-fn request_builder(f: &syn::ImplItemFn) -> syn::ImplItemFn {
-    let mut f = f.clone();
-    f.sig.asyncness = None;
-    f.sig.output = syn::parse_quote!(-> Result<reqwest::Request, Error<()>>);
-    let is_info = |stmt: &syn::Stmt| {
-        matches!(stmt, syn::Stmt::Local(l)
-            if matches!(&l.pat, syn::Pat::Ident(p) if p.ident == "info"))
-    };
-    let keep = f
-        .block
-        .stmts
-        .iter()
-        .position(is_info)
-        .unwrap_or(f.block.stmts.len());
-    f.block.stmts.truncate(keep);
-    f.block.stmts.push(syn::parse_quote!(return Ok(request);));
-    crate::requests::lean(&mut f);
-    // Compiled where it is called, like the facade method that calls it.
-    f.attrs.push(syn::parse_quote!(#[inline]));
-    f
-}
-
-/// Renders the raw client module: progenitor's client with each method behind its feature.
-pub fn render_client(generated: &Generated, ops: &[Operation]) -> TokenStream {
-    let resource_of: BTreeMap<String, String> =
-        ops.iter().map(|o| (o.raw_ident(), o.resource())).collect();
-    let items = &generated.client_items;
-    let methods = generated.methods.iter().map(|(id, (_, f))| {
-        let feature = resource_of.get(id).cloned().unwrap_or_default();
-        let f = request_builder(f);
-        quote!(#[cfg(feature = #feature)] #f)
-    });
-    quote! {
-        #![allow(clippy::all, unused_imports, dead_code, unused_mut)]
-        use progenitor_client::{ByteStream, ClientHooks, ClientInfo, OperationInfo, ResponseValue, Error, RequestBuilderExt};
-        use crate::runtime::{encode_path, QuerySome};
-        use super::types;
-        #(#items)*
-        impl Client {
-            #(#methods)*
-        }
     }
 }
 

@@ -19,7 +19,6 @@ pub mod paging;
 pub mod passes;
 pub mod release_notes;
 pub mod replay;
-pub mod requests;
 pub mod scopes;
 pub mod spec;
 pub mod standin;
@@ -69,7 +68,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     let standin_files = standin::render(&doc)?;
     let handwritten = passes::multipart_operations(&doc);
     // Types no generated method names but handwritten code decodes: the answers of the
-    // handwritten operations, and the events of `text/event-stream` answers (the raw client
+    // handwritten operations, and the events of `text/event-stream` answers (the client
     // hands those over as bytes).
     let extra_roots: Vec<(String, String)> = all_ops
         .iter()
@@ -140,9 +139,8 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
     files.insert(
         gen_path("mod.rs"),
         pretty(quote! {
-            //! The generated Management API: types, the raw client and the resource facade.
+            //! The generated Management API: types and the resource facade.
             pub mod types;
-            pub(crate) mod client;
             pub mod facade;
             pub(crate) mod scopes;
 
@@ -165,10 +163,6 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
         })?,
     );
     files.insert(gen_path("scopes.rs"), pretty(scopes::render(&facade_ops))?);
-    files.insert(
-        gen_path("client.rs"),
-        pretty(generate::render_client(&generated, &all_ops))?,
-    );
     let mut mods = Vec::new();
     for (resource, tokens) in &facade_files {
         let m = format_ident!("{}", resource);
@@ -182,6 +176,7 @@ pub fn generate_from_doc(mut doc: Value) -> Result<Output> {
             gen_path(&format!("facade/{resource}.rs")),
             pretty(quote! {
                 #![allow(clippy::all, unused_imports)]
+                use crate::runtime::QuerySome as _;
                 #tokens
             })?,
         );

@@ -97,14 +97,7 @@ pub fn nullable_request_members(
                 if !attr.path().is_ident("serde") {
                     continue;
                 }
-                let text = quote!(#attr).to_string();
-                if text.contains(OPTION_IS_NONE) {
-                    let text = text.replace(OPTION_IS_NONE, "crate::Nullable::is_absent");
-                    *attr = syn::parse_str::<AttrHolder>(&text)
-                        .map(|h| h.0)
-                        .unwrap_or_else(|_| attr.clone());
-                    skipped = true;
-                }
+                skipped |= skip_if_absent(attr);
             }
             if !skipped {
                 // Required and nullable: `None` is the `null` it must send.
@@ -120,17 +113,34 @@ pub fn nullable_request_members(
     n
 }
 
-/// Parses one outer attribute from text.
-struct AttrHolder(syn::Attribute);
-
-impl syn::parse::Parse for AttrHolder {
-    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
-        let mut attrs = input.call(syn::Attribute::parse_outer)?;
-        attrs
-            .pop()
-            .map(AttrHolder)
-            .ok_or_else(|| input.error("no attribute"))
+/// `#[serde(.., skip_serializing_if = "::std::option::Option::is_none")]` made to skip an
+/// absent `Nullable` instead; whether the attribute had it.
+fn skip_if_absent(attr: &mut syn::Attribute) -> bool {
+    let syn::Meta::List(list) = &mut attr.meta else {
+        return false;
+    };
+    let parser = syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+    let Ok(mut metas) = list.parse_args_with(parser) else {
+        return false;
+    };
+    let mut swapped = false;
+    for meta in metas.iter_mut() {
+        if let syn::Meta::NameValue(nv) = meta
+            && nv.path.is_ident("skip_serializing_if")
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(check),
+                ..
+            }) = &mut nv.value
+            && check.value() == OPTION_IS_NONE
+        {
+            *check = syn::LitStr::new("crate::Nullable::is_absent", check.span());
+            swapped = true;
+        }
     }
+    if swapped {
+        list.tokens = quote!(#metas);
+    }
+    swapped
 }
 
 #[cfg(test)]

@@ -24,18 +24,24 @@ fn vec_item(ty: &syn::Type) -> Option<syn::Type> {
 /// Qualifies bare names of generated types (`UserResponseSchema` ->
 /// `crate::types::UserResponseSchema`) inside a type from the types module.
 fn qualify_bare(ty: &syn::Type, names: &BTreeSet<String>) -> syn::Type {
-    let text = quote!(#ty).to_string();
-    let mut out = Vec::new();
-    let mut prev = String::new();
-    for token in text.split(' ') {
-        if names.contains(token) && prev != "::" {
-            out.push(format!("crate :: types :: {token}"));
-        } else {
-            out.push(token.to_string());
+    struct Qualify<'a>(&'a BTreeSet<String>);
+    impl syn::visit_mut::VisitMut for Qualify<'_> {
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            syn::visit_mut::visit_path_mut(self, path);
+            if path.leading_colon.is_none()
+                && path
+                    .segments
+                    .first()
+                    .is_some_and(|s| self.0.contains(&s.ident.to_string()))
+            {
+                path.segments.insert(0, syn::parse_quote!(types));
+                path.segments.insert(0, syn::parse_quote!(crate));
+            }
         }
-        prev = token.to_string();
     }
-    syn::parse_str(&out.join(" ")).unwrap_or_else(|_| ty.clone())
+    let mut ty = ty.clone();
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Qualify(names), &mut ty);
+    ty
 }
 
 /// A struct answer's items field (`Vec<T>` or `Option<Vec<T>>`) and its `total`/`next`.

@@ -5,7 +5,7 @@
 use quote::{format_ident, quote};
 
 use crate::facade_op::FacadeOp;
-use crate::surface::type_text;
+use crate::syntax::simple_name;
 
 /// The dispatcher file's text (formatted, with the generated-code header).
 pub fn render(
@@ -17,7 +17,7 @@ pub fn render(
     let mut with_body = Vec::new();
     for fop in ops {
         let op = &fop.op;
-        if fop.raw.is_none() || type_text(&fop.success).contains("ByteStream") {
+        if fop.raw.is_none() || crate::facade_op::is_byte_stream(&fop.success) {
             // Handwritten (multipart) and streamed operations carry no JSON both ways.
             continue;
         }
@@ -51,10 +51,10 @@ pub fn render(
             .iter()
             .filter(|p| p.location == "query")
             .filter_map(|p| {
-                let text = type_text(&p.holding.owned());
+                let name = simple_name(&p.holding.owned())?;
                 let id = format_ident!("{}", p.ident);
                 let wire = &p.wire;
-                let value = match text.as_str() {
+                let value = match name.as_str() {
                     "String" => quote!(v.as_str()),
                     "bool" | "i64" | "i32" | "u64" | "u32" | "f64" => {
                         quote!(v.parse().map_err(|e| format!("query {k}: {e}"))?)

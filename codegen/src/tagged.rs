@@ -10,8 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::passes::tagged::TaggedUnion;
-use crate::surface::type_text;
-use crate::syntax::generic_arg;
+use crate::syntax::{generic_arg, is_path, simple_name};
 
 /// How a member is held: bare, `Option`, or `Nullable`.
 enum Wrap {
@@ -61,11 +60,11 @@ pub fn choose_by_tag(
             if let syn::Fields::Unnamed(f) = &v.fields
                 && let [field] = f.unnamed.iter().collect::<Vec<_>>()[..]
             {
-                let text = type_text(&field.ty);
-                if text == "Value" {
+                if is_path(&field.ty, &["serde_json", "Value"]) {
                     fallback = Some(v.ident.clone());
-                } else {
-                    by_type.insert(text.to_lowercase(), (v.ident.clone(), field.ty.clone()));
+                } else if let Some(name) = simple_name(&field.ty) {
+                    // The schema's type, by name.
+                    by_type.insert(name.to_lowercase(), (v.ident.clone(), field.ty.clone()));
                 }
             }
         }

@@ -122,7 +122,7 @@ mod tests {
                 for needed in [
                     "src/generated/mod.rs",
                     "src/generated/types.rs",
-                    "src/generated/client.rs",
+                    "src/generated/scopes.rs",
                     "src/generated/facade/users.rs",
                 ] {
                     assert!(

@@ -311,3 +311,54 @@ async fn the_token_blacklist_the_document_omits_is_reachable() {
     assert_eq!(listed[0].jti.as_deref(), Some("tok-1"));
     assert_eq!(listed[0].aud.as_deref(), Some("api-1"));
 }
+
+#[tokio::test]
+async fn a_list_query_parameter_repeats_and_one_that_cannot_be_sent_names_its_operation() {
+    let (server, client) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/connections"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    client
+        .connections()
+        .list()
+        .strategy(vec![
+            types::ConnectionStrategyEnum::Auth0,
+            types::ConnectionStrategyEnum::GoogleOauth2,
+        ])
+        .include_totals(false)
+        .send()
+        .await
+        .unwrap();
+    let sent = server.received_requests().await.unwrap();
+    assert_eq!(
+        sent[0].url.query(),
+        Some("include_totals=false&strategy=auth0&strategy=google-oauth2"),
+        "the document's order, a list as the parameter repeated, a boolean as text"
+    );
+
+    // A header parameter's value that cannot be a header value: refused before anything is
+    // sent, by the operation's one name.
+    let err = client
+        .tickets()
+        .verify_email()
+        .body(verify_email_body())
+        .auth0_custom_domain("bad\ndomain")
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::InvalidRequest { operation, message } => {
+            assert_eq!(*operation, "tickets.verify_email");
+            assert!(message.contains("auth0-custom-domain"), "{message}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(
+        err.to_string().starts_with("tickets.verify_email: "),
+        "{err}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
