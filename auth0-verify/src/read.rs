@@ -3,6 +3,7 @@
 //! built, and member names are borrowed from the decoded text while they are matched.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::Deserialize;
@@ -168,8 +169,8 @@ impl Default for Claims {
     }
 }
 
-/// A token's decoded payload: its JSON text (kept so that a caller's own claims type can be
-/// read from it) and its claims.
+/// A token's decoded payload: its JSON text (an access token's, kept so that a caller's own
+/// claims type can be read from it) and its claims.
 pub(crate) struct Payload {
     pub(crate) bytes: Vec<u8>,
     pub(crate) claims: Claims,
@@ -178,13 +179,41 @@ pub(crate) struct Payload {
 impl Payload {
     /// Decodes the payload of `raw` and reads its claims as `kind` does. Before the signature
     /// is verified, only to choose the keys by `iss`.
+    /// An access token's text is kept (a protected route's handler may read its own claims
+    /// type from it); the others' is decoded into a buffer this thread reuses, and `bytes` is
+    /// empty.
     pub(crate) fn read(raw: &RawToken<'_>, kind: Kind) -> Result<Self, TokenValidationError> {
-        let bytes = base64_simd::URL_SAFE_NO_PAD
-            .decode_to_vec(raw.payload)
-            .map_err(|e| TokenValidationError::malformed_by("payload is not base64url", e))?;
-        let claims = read_claims(&bytes, kind)
-            .map_err(|e| TokenValidationError::malformed_by("payload is not a JSON object", e))?;
-        Ok(Payload { bytes, claims })
+        /// A buffer grown past this by a large token is not kept.
+        const KEPT: usize = 16 * 1024;
+        thread_local! {
+            static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        }
+        let decode = |bytes: &mut Vec<u8>| {
+            base64_simd::URL_SAFE_NO_PAD
+                .decode_append(raw.payload, bytes)
+                .map_err(|e| TokenValidationError::malformed_by("payload is not base64url", e))
+        };
+        let read = |bytes: &[u8]| {
+            read_claims(bytes, kind)
+                .map_err(|e| TokenValidationError::malformed_by("payload is not a JSON object", e))
+        };
+        if kind == Kind::Access {
+            let mut bytes = Vec::new();
+            decode(&mut bytes)?;
+            let claims = read(&bytes)?;
+            return Ok(Payload { bytes, claims });
+        }
+        BUFFER.with_borrow_mut(|buffer| {
+            buffer.clear();
+            let claims = decode(buffer).and_then(|()| read(buffer));
+            if buffer.capacity() > KEPT {
+                *buffer = Vec::new();
+            }
+            Ok(Payload {
+                bytes: Vec::new(),
+                claims: claims?,
+            })
+        })
     }
 
     /// The `iss` claim, when it is a string.
