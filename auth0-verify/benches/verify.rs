@@ -13,7 +13,8 @@
 //! The summary also sets RS256 verification (an ID token, and an access token the verifier
 //! has not seen: no verified-token cache) against `openssl speed -seconds 1 rsa2048`'s RSA-2048
 //! verifications per second, run in turns with it (when `openssl` is on the `PATH`): each
-//! round's ratio, then their median. `-- --summary-only` skips criterion; `-- --repeat NAME
+//! round's ratio, then their median (`ROUNDS` rounds, 7 by default; more give a steadier
+//! median on a shared machine). `-- --summary-only` skips criterion; `-- --repeat NAME
 //! N` only calls one path `N` times (`id`, `id_blocking`, `access`, `signature`), for
 //! `valgrind --tool=callgrind`.
 
@@ -424,7 +425,12 @@ fn openssl_verify_rate() -> Option<f64> {
 /// times its loops by its user time unless given `-elapsed`), so that other work on a shared
 /// machine slows neither side's figure.
 fn against_openssl(s: &Setup) {
-    const ROUNDS: usize = 7;
+    // `ROUNDS` (7): more rounds, a steadier median on a machine others share.
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .filter(|&r| r > 0)
+        .unwrap_or(7);
     if openssl_verify_rate().is_none() {
         println!("openssl speed: not available, comparison skipped");
         return;
@@ -444,13 +450,16 @@ fn against_openssl(s: &Setup) {
     ];
     let mut ratios = vec![Vec::new(); paths.len()];
     let mut rates = vec![Vec::new(); paths.len() + 1];
-    for round in 1..=ROUNDS {
+    for round in 1..=rounds {
         let mut line = Vec::new();
-        let mut ours = Vec::new();
-        for (i, (_, f)) in paths.iter().enumerate() {
-            let r = cpu_rate(Duration::from_millis(500), f);
+        let mut ours = vec![0.0; paths.len()];
+        // Each round starts from another path, so that none is always the first timed after
+        // `openssl speed` ran.
+        for k in 0..paths.len() {
+            let i = (k + round - 1) % paths.len();
+            let r = cpu_rate(Duration::from_millis(500), paths[i].1);
             rates[i].push(r);
-            ours.push(r);
+            ours[i] = r;
         }
         let Some(theirs) = openssl_verify_rate() else {
             println!("openssl speed: no figure in round {round}");
@@ -476,7 +485,7 @@ fn against_openssl(s: &Setup) {
         "ours per second of wall time"
     };
     println!(
-        "openssl speed rsa2048 verify: {:.0}/s (median of {ROUNDS} rounds; {clock})",
+        "openssl speed rsa2048 verify: {:.0}/s (median of {rounds} rounds; {clock})",
         median(rates[paths.len()].clone())
     );
     for (i, (name, _)) in paths.iter().enumerate() {
