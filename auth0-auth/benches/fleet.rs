@@ -27,6 +27,10 @@
 #[allow(dead_code)] // The bench starts the server; it never stops and resumes it.
 mod server;
 
+mod common;
+
+use common::{CONNECTIONS, EMAIL, PASSWORD, log_in, median};
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -41,13 +45,8 @@ use auth0_verify::protect::{AuthLayer, Authenticated};
 use auth0_verify::{AccessTokenVerifier, AsymmetricSignatureVerifier};
 use axum::Router;
 use axum::routing::get;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
-const CONNECTIONS: usize = 32;
-
-const EMAIL: &str = "zoe@example.com";
-const PASSWORD: &str = "correct horse battery staple";
 const NAME: &str = "Zoë O'Brien";
 const AUDIENCE: &str = "https://api.example.com/";
 /// Where the DPoP clients call the API (the proofs' `htu`).
@@ -228,16 +227,6 @@ fn redis_version() -> String {
         .unwrap_or_default()
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
 async fn serve(listener: TcpListener, router: Router) -> SocketAddr {
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -377,65 +366,6 @@ fn request(path: &str, cookie: Option<&str>, dpop: Option<(&str, &str)>) -> Vec<
     }
     r.push_str("\r\n");
     r.into_bytes()
-}
-
-/// `name=value` of each `Set-Cookie` whose name starts with `name` and that sets a value.
-fn cookies(response: &reqwest::Response, name: &str) -> Vec<String> {
-    response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter(|v| v.starts_with(name) && !v.contains("Max-Age=0"))
-        .map(|v| v.split(';').next().unwrap_or("").to_owned())
-        .collect()
-}
-
-/// Logs the user in as a browser would; the `Cookie` value of the session.
-async fn log_in(app: &str, tenant: &str) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login = http.get(format!("{app}/auth/login")).send().await.unwrap();
-    let transaction = cookies(&login, "auth0_txn.").remove(0);
-    let authorize = login.headers()["location"].to_str().unwrap().to_owned();
-    let page = http
-        .get(&authorize)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let state = page
-        .split("name=\"state\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the login form's state")
-        .to_owned();
-    let submitted = http
-        .post(format!("{tenant}/u/login"))
-        .form(&[
-            ("state", state.as_str()),
-            ("username", EMAIL),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let callback = submitted.headers()["location"].to_str().unwrap().to_owned();
-    let done = http
-        .get(&callback)
-        .header("cookie", transaction)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 302, "the callback completes the login");
-    let mut chunks = cookies(&done, "appSession");
-    assert!(!chunks.is_empty(), "a session cookie");
-    chunks.sort();
-    chunks.join("; ")
 }
 
 /// Calls per second of `call`, 32 tasks at a time, after half a second of warm-up.
@@ -578,86 +508,34 @@ async fn load(target: &Target, measure: Duration, proofs: usize) -> f64 {
             Arc::new(Requests::Each(Arc::new(each), Arc::default()))
         }
     };
-    let warm = Arc::new(AtomicBool::new(true));
-    let stop = Arc::new(AtomicBool::new(false));
-    let count = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..CONNECTIONS {
-        let stream = TcpStream::connect(target.address).await.unwrap();
-        stream.set_nodelay(true).unwrap();
-        let (warm, stop, count, requests) =
-            (warm.clone(), stop.clone(), count.clone(), requests.clone());
-        let expect = target.expect;
-        tasks.push(tokio::spawn(async move {
-            connection(stream, &requests, expect, &warm, &stop, &count).await
-        }));
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    warm.store(false, Ordering::SeqCst);
-    let started = Instant::now();
-    tokio::time::sleep(measure).await;
-    let done = count.load(Ordering::SeqCst);
-    let elapsed = started.elapsed();
-    stop.store(true, Ordering::SeqCst);
-    for t in tasks {
-        t.await.unwrap();
-    }
+    let expect = target.expect;
+    let each = requests.clone();
+    let rate = common::load(target.address, measure, move |mut stream, counter| {
+        let requests = each.clone();
+        async move {
+            let mut buffer = Vec::with_capacity(4096);
+            while !counter.stopped() {
+                let request = match &*requests {
+                    Requests::Same(r) => r.as_slice(),
+                    Requests::Each(each, next) => {
+                        match each.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            Some(r) => r.as_slice(),
+                            None => return,
+                        }
+                    }
+                };
+                let body = common::exchange(&mut stream, request, &mut buffer).await;
+                assert_eq!(&buffer[body], expect.as_bytes());
+                counter.answered();
+            }
+        }
+    })
+    .await;
     if let Requests::Each(each, next) = &*requests {
         assert!(
             next.load(Ordering::SeqCst) < each.len(),
             "every proof was sent before the end: raise --proofs"
         );
     }
-    done as f64 / elapsed.as_secs_f64()
-}
-
-/// One keep-alive connection: a request, its whole answer (checked), again.
-async fn connection(
-    mut stream: TcpStream,
-    requests: &Requests,
-    expect: &str,
-    warm: &AtomicBool,
-    stop: &AtomicBool,
-    count: &AtomicU64,
-) {
-    let mut buffer = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    while !stop.load(Ordering::Relaxed) {
-        let request = match requests {
-            Requests::Same(r) => r.as_slice(),
-            Requests::Each(each, next) => match each.get(next.fetch_add(1, Ordering::Relaxed)) {
-                Some(r) => r.as_slice(),
-                None => return,
-            },
-        };
-        stream.write_all(request).await.unwrap();
-        buffer.clear();
-        let (head_end, body_len) = loop {
-            let n = stream.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "the server closed the connection");
-            buffer.extend_from_slice(&chunk[..n]);
-            if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = std::str::from_utf8(&buffer[..end]).unwrap();
-                assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
-                let length = head
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length")
-                            .then(|| v.trim().parse::<usize>().ok())?
-                    })
-                    .expect("a content-length");
-                break (end + 4, length);
-            }
-        };
-        while buffer.len() < head_end + body_len {
-            let n = stream.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "the server closed the connection");
-            buffer.extend_from_slice(&chunk[..n]);
-        }
-        assert_eq!(&buffer[head_end..head_end + body_len], expect.as_bytes());
-        if !warm.load(Ordering::Relaxed) {
-            count.fetch_add(1, Ordering::Relaxed);
-        }
-    }
+    rate
 }

@@ -16,23 +16,21 @@
 //! round), and the ratios are taken within a round. The medians of those ratios are printed
 //! last; the machine is shared, so only ratios of one run mean anything.
 
+mod common;
+
+use common::{CONNECTIONS, EMAIL, PASSWORD, log_in, median};
+
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use auth0_auth::web::{User, WebAuth};
 use auth0_standin::{Api, Application, Standin};
 use axum::Router;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
-const CONNECTIONS: usize = 32;
-
-const EMAIL: &str = "zoe@example.com";
-const PASSWORD: &str = "correct horse battery staple";
 const NAME: &str = "Zoë O'Brien";
 const AUDIENCE: &str = "https://api.example.com/";
 
@@ -187,16 +185,6 @@ fn main() {
     );
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
 async fn serve(router: Router) -> (SocketAddr, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -285,7 +273,10 @@ async fn set_up() -> ([Target; 4], usize, Standin) {
         .send()
         .await
         .unwrap();
-    let tower_cookie = first_cookie(&answer, "id=").expect("the tower-sessions cookie");
+    let tower_cookie = common::cookies(&answer, "id=")
+        .into_iter()
+        .next()
+        .expect("the tower-sessions cookie");
 
     let request = |cookie: Option<&str>| {
         let mut r = String::from(
@@ -325,140 +316,19 @@ fn header_map(cookie: &str) -> http::HeaderMap {
     headers
 }
 
-/// `name=value` of the first `Set-Cookie` whose name starts with `name`.
-fn first_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").to_owned())
-        .find(|c| c.starts_with(name))
-}
-
-/// Logs the user in as a browser would (login route, login page, form, callback) and
-/// returns the `Cookie` value of the session.
-async fn log_in(app: &str, tenant: &str) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login = http.get(format!("{app}/auth/login")).send().await.unwrap();
-    let transaction = first_cookie(&login, "auth0_txn.").expect("a transaction cookie");
-    let authorize = login.headers()["location"].to_str().unwrap().to_owned();
-    let page = http
-        .get(&authorize)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let state = page
-        .split("name=\"state\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the login form's state")
-        .to_owned();
-    let submitted = http
-        .post(format!("{tenant}/u/login"))
-        .form(&[
-            ("state", state.as_str()),
-            ("username", EMAIL),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let callback = submitted.headers()["location"].to_str().unwrap().to_owned();
-    let done = http
-        .get(&callback)
-        .header("cookie", transaction)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 302, "the callback completes the login");
-    let mut chunks: Vec<String> = done
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter(|v| v.starts_with("appSession") && !v.contains("Max-Age=0"))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .collect();
-    assert!(!chunks.is_empty(), "a session cookie");
-    chunks.sort();
-    chunks.join("; ")
-}
-
 /// Requests per second over `measure`, after a warm-up, from 32 connections.
 async fn load(target: &Target, measure: Duration) -> f64 {
-    let warm = Arc::new(AtomicBool::new(true));
-    let stop = Arc::new(AtomicBool::new(false));
-    let count = Arc::new(AtomicU64::new(0));
     let request: Arc<[u8]> = target.request.clone().into();
-    let mut tasks = Vec::new();
-    for _ in 0..CONNECTIONS {
-        let stream = TcpStream::connect(target.address).await.unwrap();
-        stream.set_nodelay(true).unwrap();
-        let (warm, stop, count, request) =
-            (warm.clone(), stop.clone(), count.clone(), request.clone());
-        tasks.push(tokio::spawn(async move {
-            connection(stream, &request, &warm, &stop, &count).await
-        }));
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    warm.store(false, Ordering::SeqCst);
-    let started = Instant::now();
-    tokio::time::sleep(measure).await;
-    let done = count.load(Ordering::SeqCst);
-    let elapsed = started.elapsed();
-    stop.store(true, Ordering::SeqCst);
-    for t in tasks {
-        t.await.unwrap();
-    }
-    done as f64 / elapsed.as_secs_f64()
-}
-
-/// One keep-alive connection: a request, its whole answer (checked), again.
-async fn connection(
-    mut stream: TcpStream,
-    request: &[u8],
-    warm: &AtomicBool,
-    stop: &AtomicBool,
-    count: &AtomicU64,
-) {
-    let mut buffer = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    while !stop.load(Ordering::Relaxed) {
-        stream.write_all(request).await.unwrap();
-        buffer.clear();
-        let (head_end, body_len) = loop {
-            let n = stream.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "the server closed the connection");
-            buffer.extend_from_slice(&chunk[..n]);
-            if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = std::str::from_utf8(&buffer[..end]).unwrap();
-                assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
-                let length = head
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length")
-                            .then(|| v.trim().parse::<usize>().ok())?
-                    })
-                    .expect("a content-length");
-                break (end + 4, length);
+    common::load(target.address, measure, move |mut stream, counter| {
+        let request = request.clone();
+        async move {
+            let mut buffer = Vec::with_capacity(4096);
+            while !counter.stopped() {
+                let body = common::exchange(&mut stream, &request, &mut buffer).await;
+                assert_eq!(&buffer[body], NAME.as_bytes());
+                counter.answered();
             }
-        };
-        while buffer.len() < head_end + body_len {
-            let n = stream.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "the server closed the connection");
-            buffer.extend_from_slice(&chunk[..n]);
         }
-        assert_eq!(&buffer[head_end..head_end + body_len], NAME.as_bytes());
-        if !warm.load(Ordering::Relaxed) {
-            count.fetch_add(1, Ordering::Relaxed);
-        }
-    }
+    })
+    .await
 }
