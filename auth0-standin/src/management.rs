@@ -313,7 +313,13 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
                 let path = req.path();
                 let email = req.body["invitee"]["email"].as_str().unwrap_or_default();
                 let client = req.body["client_id"].as_str().unwrap_or_default();
-                let expires = crate::now() + crate::state::INVITATION_SECONDS;
+                // It lasts `ttl_sec`, a week when unset or 0.
+                let ttl = req.body["ttl_sec"]
+                    .as_u64()
+                    .filter(|s| *s > 0)
+                    .unwrap_or(crate::state::INVITATION_SECONDS);
+                let at = std::time::SystemTime::now();
+                let expires = crate::now() + ttl;
                 let created = d
                     .store
                     .collections
@@ -338,7 +344,12 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
                         "{}/login?invitation={id}&organization={org}&organization_name={org_name}",
                         t.base
                     ));
-                    item["expires_at"] = json!(crate::timestamp());
+                    // The ticket is what the invitation URL carries.
+                    item["ticket_id"] = json!(id);
+                    item["created_at"] = json!(crate::timestamp_at(at));
+                    item["expires_at"] = json!(crate::timestamp_at(
+                        at + std::time::Duration::from_secs(ttl)
+                    ));
                     let answer = crate::api::present(route, item);
                     d.invitations.insert(
                         id,
@@ -354,6 +365,115 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
             }
             response
         }
+        ("POST" | "PATCH", "/hooks/{id}/secrets") => {
+            // Adding names secrets not there yet, changing names secrets that are.
+            let adding = route.method == "POST";
+            let kept = d
+                .store
+                .singletons
+                .get(&req.path())
+                .and_then(Value::as_object);
+            let clash = req
+                .body
+                .as_object()
+                .into_iter()
+                .flatten()
+                .any(|(name, _)| kept.is_some_and(|k| k.contains_key(name)) == adding);
+            match (clash, adding) {
+                (true, true) => error(
+                    StatusCode::CONFLICT,
+                    "secret_conflict",
+                    "Secret with the same name already exists.",
+                ),
+                (true, false) => error(
+                    StatusCode::NOT_FOUND,
+                    "inexistent_secret",
+                    "Hook or secret not found.",
+                ),
+                _ => generic(t, d, req),
+            }
+        }
+        ("POST", "/users/{id}/authentication-methods") => {
+            // Auth0's ids name the method's type: `phone|dev_...`.
+            let mut body = req.body.clone();
+            body["id"] = json!(authentication_method_id(&req.path(), &body));
+            generic(t, d, &with_body(req, body))
+        }
+        ("PUT", "/users/{id}/authentication-methods") => {
+            // The methods sent replace the user's, each with an id of its own.
+            if !d.users.contains_key(&req.params[0]) {
+                return Some(no_user());
+            }
+            let path = req.path();
+            let now = crate::timestamp();
+            let methods: Vec<Value> = req
+                .body
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| {
+                    let mut m = m.clone();
+                    m["id"] = json!(authentication_method_id(&path, &m));
+                    m["created_at"] = json!(now);
+                    m
+                })
+                .collect();
+            let answer = methods
+                .iter()
+                .map(|m| crate::api::present(route, m))
+                .collect();
+            d.store.collections.insert(path, methods);
+            Json(Value::Array(answer)).into_response()
+        }
+        ("POST", "/keys/encryption") => {
+            // Made without its key material: waiting for it.
+            let mut body = req.body.clone();
+            body["state"] = json!("pre-activation");
+            body["parent_kid"] = Value::Null;
+            generic(t, d, &with_body(req, body))
+        }
+        ("POST", "/keys/encryption/{kid}/wrapping-key") => {
+            // The public key the key material is wrapped with, for a key made without it.
+            match d.store.item("/keys/encryption", "kid", req.last_param()) {
+                None => no_encryption_key(),
+                Some(key) if key["state"] != "pre-activation" => error(
+                    StatusCode::CONFLICT,
+                    "failed_precondition",
+                    "Failed precondition. Create new encryption key without the key material first.",
+                ),
+                Some(_) => {
+                    d.store.singletons.insert(req.path(), json!({}));
+                    let answer = json!({
+                        "public_key": t.key.public_pem(),
+                        "algorithm": "CKM_RSA_AES_KEY_WRAP",
+                    });
+                    (StatusCode::CREATED, Json(answer)).into_response()
+                }
+            }
+        }
+        ("POST", "/keys/encryption/{kid}") => {
+            // The wrapped key material, once the wrapping key was made: the key is active.
+            let wrapping = format!("{}/wrapping-key", req.path());
+            if d.store.singletons.remove(&wrapping).is_none() {
+                return Some(error(
+                    StatusCode::CONFLICT,
+                    "failed_precondition",
+                    "Failed precondition. Key import not in progress or unable to find the wrapping key. Make sure you have followed all the steps to import a key.",
+                ));
+            }
+            match d
+                .store
+                .item_mut("/keys/encryption", "kid", req.last_param())
+            {
+                None => no_encryption_key(),
+                Some(key) => {
+                    key["state"] = json!("active");
+                    key["updated_at"] = json!(crate::timestamp());
+                    let answer = crate::api::present(route, key);
+                    (StatusCode::CREATED, Json(answer)).into_response()
+                }
+            }
+        }
         _ if route.group.starts_with("organizations") => {
             let response = generic(t, d, req);
             sync_organizations(d);
@@ -362,6 +482,22 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
         _ => return None,
     };
     Some(response)
+}
+
+/// An authentication method's id as Auth0 makes them: its type, then `|dev_` and a random
+/// part (`phone|dev_kXVq4drj3Mw6uCF5`).
+fn authentication_method_id(path: &str, method: &Value) -> String {
+    let kind = method["type"].as_str().unwrap_or("email");
+    format!("{kind}|dev_{}", crate::engine::new_id(path))
+}
+
+/// The answer for an encryption key that is not there.
+fn no_encryption_key() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "inexistent_key",
+        "The key does not exist.",
+    )
 }
 
 /// The tenant's signing key as the Management API lists it: the stand-in signs with one key,
