@@ -2,7 +2,10 @@
 //! generic engine: users (passwords kept and never answered, identities, `auth0|` ids, the
 //! database connection checked, metadata merged), connections (`strategy`, realms),
 //! applications (ids and secrets), client grants (the application and the API checked),
-//! organizations (kept in step with the login side: members, invitations).
+//! organizations (kept in step with the login side: members, invitations, which expire
+//! `ttl_sec` after they are made), a hook's secrets (added once, changed only when there),
+//! a user's authentication methods (ids naming their type, replaced whole), encryption keys
+//! (made waiting for their material, activated by an import after the wrapping key).
 
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode};

@@ -1410,27 +1410,48 @@ async fn checkpoint_pages_give_next_while_more_may_remain() {
         );
         made.push(t["id"].as_str().unwrap().to_string());
     }
-    // Two full pages of two, the first with `next`; the pages together hold each once.
-    let first = json(&templates.list().take(2).send().await.unwrap());
-    assert_eq!(items_of(first.clone()).len(), 2, "{first}");
-    let next = first["next"]
-        .as_str()
-        .expect("a full page with more after it: next");
-    let second = json(&templates.list().from(next).take(2).send().await.unwrap());
-    let mut seen = ids(&items_of(first), "id");
-    seen.extend(ids(&items_of(second), "id"));
+    // Pages of two: each full page has `next`, the last full one too (Auth0 gives it
+    // whenever there may be more), and the page after it is empty without one.
+    let page = |from: Option<String>, take: i64| {
+        let list = templates.list().take(take);
+        let list = match from {
+            Some(from) => list.from(from),
+            None => list,
+        };
+        async { json(&list.send().await.unwrap()) }
+    };
+    let mut seen = Vec::new();
+    let mut from = None;
+    for _ in 0..2 {
+        let full = page(from, 2).await;
+        seen.extend(ids(&items_of(full.clone()), "id"));
+        from = Some(
+            full["next"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a full page without next: {full}"))
+                .to_string(),
+        );
+    }
     assert_eq!(seen, made);
-    // Walked by the client: every item once.
+    let after = page(from, 2).await;
+    assert_eq!(after, json!({"templates": []}));
+    // A page not full is the last: no `next`.
+    let short = page(None, 3).await;
+    let next = short["next"].as_str().unwrap().to_string();
+    let last = page(Some(next), 3).await;
+    assert_eq!(items_of(last.clone()).len(), 1, "{last}");
+    assert!(last.get("next").is_none(), "{last}");
+    // Walked by the client: every item once, whether the last page is full or not.
     use futures::TryStreamExt;
-    let walked: Vec<_> = templates
-        .list()
-        .take(3)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(
-        ids(&walked.iter().map(json).collect::<Vec<_>>(), "id"),
-        made
-    );
+    for take in [1, 2, 3, 4, 5] {
+        let walked: Vec<_> = templates
+            .list()
+            .take(take)
+            .items()
+            .try_collect()
+            .await
+            .unwrap();
+        let walked: Vec<Value> = walked.iter().map(json).collect();
+        assert_eq!(ids(&walked, "id"), made, "pages of {take}");
+    }
 }
