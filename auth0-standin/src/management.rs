@@ -3,7 +3,7 @@
 //! database connection checked, metadata merged), connections (`strategy`, realms),
 //! applications (ids and secrets), client grants (the application and the API checked),
 //! organizations (kept in step with the login side: members, invitations, which expire
-//! `ttl_sec` after they are made), a hook's secrets (added once, changed only when there),
+//! `ttl_sec` after they are made and, deleted, let no one in), a hook's secrets (added once, changed only when there),
 //! a user's authentication methods (ids naming their type, replaced whole), encryption keys
 //! (made waiting for their material, activated by an import after the wrapping key).
 
@@ -476,6 +476,14 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
                     (StatusCode::CREATED, Json(answer)).into_response()
                 }
             }
+        }
+        ("DELETE", "/organizations/{id}/invitations/{invitation_id}") => {
+            // A deleted invitation no longer lets anyone in.
+            let response = generic(t, d, req);
+            if response.status().is_success() {
+                d.invitations.remove(req.last_param());
+            }
+            response
         }
         _ if route.group.starts_with("organizations") => {
             let response = generic(t, d, req);
