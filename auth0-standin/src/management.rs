@@ -397,9 +397,11 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
             }
         }
         ("POST", "/users/{id}/authentication-methods") => {
-            // Auth0's ids name the method's type: `phone|dev_...`.
+            // Auth0's ids name the method's type: `phone|dev_...`; a TOTP secret is taken,
+            // never read back.
             let mut body = req.body.clone();
             body["id"] = json!(authentication_method_id(&req.path(), &body));
+            forget_totp_secret(&mut body);
             generic(t, d, &with_body(req, body))
         }
         ("PUT", "/users/{id}/authentication-methods") => {
@@ -418,6 +420,7 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
                     let mut m = m.clone();
                     m["id"] = json!(authentication_method_id(&path, &m));
                     m["created_at"] = json!(now);
+                    forget_totp_secret(&mut m);
                     m
                 })
                 .collect();
@@ -500,6 +503,13 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
 fn authentication_method_id(path: &str, method: &Value) -> String {
     let kind = method["type"].as_str().unwrap_or("email");
     format!("{kind}|dev_{}", crate::engine::new_id(path))
+}
+
+/// Drops an authentication method's TOTP secret: Auth0 takes it and never answers it.
+fn forget_totp_secret(method: &mut Value) {
+    if let Value::Object(m) = method {
+        m.remove("totp_secret");
+    }
 }
 
 /// The answer for an encryption key that is not there.

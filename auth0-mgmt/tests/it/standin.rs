@@ -1298,17 +1298,25 @@ async fn a_users_authentication_methods() {
             .body(body::<SetUserAuthenticationMethodsRequestContent>(&json!([
                 {"type": "email", "name": "mail", "email": "mfa@example.com"},
                 {"type": "phone", "name": "phone", "phone_number": "+15550101"},
+                {"type": "totp", "name": "app", "totp_secret": "5HCWXIP2MJNSUBGYVUZFLRB2HWIGXR4S"},
             ])))
             .send()
             .await
             .unwrap(),
     );
-    let set_ids = ids(&items_of(set), "id");
-    assert_eq!(set_ids.len(), 2, "{set_ids:?}");
+    let set_ids = ids(&items_of(set.clone()), "id");
+    assert_eq!(set_ids.len(), 3, "{set_ids:?}");
     let listed = items_of(json(&methods.list(&user_id).send().await.unwrap()));
     let names: Vec<&str> = listed.iter().filter_map(|m| m["name"].as_str()).collect();
-    assert_eq!(names, ["mail", "phone"], "{listed:?}");
+    assert_eq!(names, ["mail", "phone", "app"], "{listed:?}");
     assert_eq!(ids(&listed, "id"), set_ids);
+    // The TOTP secret is taken, never read back.
+    let totp = &set_ids[2];
+    assert!(totp.starts_with("totp|dev_"), "{totp}");
+    let read = json(&methods.get(&user_id, totp).send().await.unwrap());
+    for answer in [&set, &json!(listed), &read] {
+        assert!(!answer.to_string().contains("totp_secret"), "{answer}");
+    }
     methods.delete_all(&user_id).send().await.unwrap();
     let listed = items_of(json(&methods.list(&user_id).send().await.unwrap()));
     assert!(listed.is_empty(), "{listed:?}");
