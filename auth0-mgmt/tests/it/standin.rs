@@ -1177,7 +1177,15 @@ async fn email_templates_created_read_changed_and_replaced() {
     );
     assert_holds(&set, &whole, "the template replaced");
     assert_holds(&json(&get().await.unwrap()), &whole, "the template read");
-    // Another template is still not there.
+    // Another template is still not there, and cannot be replaced before it is created.
+    let mut other = whole.clone();
+    other["template"] = json!("reset_email");
+    let early = templates
+        .set(EmailTemplateNameEnum::ResetEmail)
+        .body(body::<SetEmailTemplateRequestContent>(&other))
+        .send()
+        .await;
+    assert_eq!(status_of(early), 404);
     assert_gone(
         templates
             .get(EmailTemplateNameEnum::ResetEmail)
@@ -1212,6 +1220,18 @@ async fn encryption_keys_and_verifiable_credential_templates() {
     assert_eq!(key["state"], "pre-activation", "{key}");
     assert_eq!(key["parent_kid"], Value::Null, "{key}");
     let kid = key["kid"].as_str().unwrap().to_string();
+    let wrapped = json!({"wrapped_key": "d3JhcHBlZCBrZXkgbWF0ZXJpYWw="});
+    // Imported before its wrapping key was made: refused (409), still waiting.
+    let early = keys
+        .import(&kid)
+        .body(body::<ImportEncryptionKeyRequestContent>(&wrapped))
+        .send()
+        .await;
+    assert_eq!(status_of(early), 409);
+    assert_eq!(
+        json(&keys.get(&kid).send().await.unwrap())["state"],
+        "pre-activation"
+    );
     let wrapping = json(&keys.create_public_wrapping_key(&kid).send().await.unwrap());
     assert!(
         wrapping["public_key"]
@@ -1222,9 +1242,7 @@ async fn encryption_keys_and_verifiable_credential_templates() {
     let imported = json(
         &keys
             .import(&kid)
-            .body(body::<ImportEncryptionKeyRequestContent>(
-                &json!({"wrapped_key": "d3JhcHBlZCBrZXkgbWF0ZXJpYWw="}),
-            ))
+            .body(body::<ImportEncryptionKeyRequestContent>(&wrapped))
             .send()
             .await
             .unwrap(),
@@ -1235,6 +1253,9 @@ async fn encryption_keys_and_verifiable_credential_templates() {
         json(&keys.get(&kid).send().await.unwrap())["state"],
         "active"
     );
+    // Active, it takes no other material.
+    let again = keys.create_public_wrapping_key(&kid).send().await;
+    assert_eq!(status_of(again), 409);
     keys.rekey().send().await.unwrap();
 
     let id = lifecycle!(c, verifiable_credentials.verification.templates, id: "id",
