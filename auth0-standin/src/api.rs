@@ -586,7 +586,8 @@ pub(crate) fn select_fields(query: &BTreeMap<String, String>, item: Value) -> Va
 
 /// One page of a list as Auth0 answers it: an array; with `include_totals` an object with
 /// `start`, `limit`, `length`, `total` and the items under their member; with `from`/`take`
-/// the items and `next`.
+/// the items and `next` whenever more may follow: when more remain, and when the page is
+/// full (the page after the last full one is empty and has none).
 pub(crate) fn page(req: &Request<'_>, items: Vec<Value>) -> Response {
     let q = req.query;
     let number = |name: &str| -> Result<Option<u64>, Refused> {
@@ -639,7 +640,7 @@ pub(crate) fn page(req: &Request<'_>, items: Vec<Value>) -> Response {
             .unwrap_or_default();
         let mut body = Map::new();
         body.insert(member.into(), Value::Array(slice));
-        if end < items.len() {
+        if end < items.len() || (take > 0 && end - from.min(end) == take) {
             body.insert("next".into(), json!(end.to_string()));
         }
         return Json(Value::Object(body)).into_response();

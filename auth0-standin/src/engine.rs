@@ -572,6 +572,9 @@ impl Store {
 
 /// The prefix of the ids Auth0 gives a collection's items, by the collection's last segment.
 pub(crate) fn id_prefix(collection: &str) -> &'static str {
+    if collection.ends_with("/verification/templates") {
+        return "vct_";
+    }
     let last = collection.rsplit('/').next().unwrap_or_default();
     match last {
         "connections" => "con_",

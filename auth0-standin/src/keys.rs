@@ -19,6 +19,7 @@ pub(crate) struct SigningKey {
     encoding: EncodingKey,
     decoding: DecodingKey,
     jwk: Value,
+    public_pem: String,
 }
 
 /// Why a token was refused, worded as the stand-in reports it.
@@ -47,6 +48,10 @@ impl SigningKey {
         let n = public.modulus().big_endian_without_leading_zero().to_vec();
         let e = public.exponent().big_endian_without_leading_zero().to_vec();
         let decoding = DecodingKey::from_rsa_raw_components(&n, &e);
+        let spki = public
+            .as_der()
+            .map_err(|_| Error::KeyGeneration("the RSA public key could not be encoded".into()))?;
+        let public_pem = to_pem("PUBLIC KEY", spki.as_ref());
         // The key id is derived from the modulus, as a thumbprint would be.
         let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(&n)[..16]);
         let jwk = json!({
@@ -62,7 +67,13 @@ impl SigningKey {
             encoding,
             decoding,
             jwk,
+            public_pem,
         })
+    }
+
+    /// The public key as PEM text (`-----BEGIN PUBLIC KEY-----`).
+    pub(crate) fn public_pem(&self) -> &str {
+        &self.public_pem
     }
 
     /// The public key as a JWKS entry.

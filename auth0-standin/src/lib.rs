@@ -870,9 +870,12 @@ pub(crate) fn now() -> u64 {
 
 /// The current time as Auth0 writes it: `2026-01-31T09:30:00.123Z`.
 pub(crate) fn timestamp() -> String {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    timestamp_at(SystemTime::now())
+}
+
+/// A time as Auth0 writes it: `2026-01-31T09:30:00.123Z`.
+pub(crate) fn timestamp_at(at: SystemTime) -> String {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let (days, rest) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = civil_date(days);

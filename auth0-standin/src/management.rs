@@ -2,7 +2,10 @@
 //! generic engine: users (passwords kept and never answered, identities, `auth0|` ids, the
 //! database connection checked, metadata merged), connections (`strategy`, realms),
 //! applications (ids and secrets), client grants (the application and the API checked),
-//! organizations (kept in step with the login side: members, invitations).
+//! organizations (kept in step with the login side: members, invitations, which expire
+//! `ttl_sec` after they are made and, deleted, let no one in), a hook's secrets (added once, changed only when there),
+//! a user's authentication methods (ids naming their type, replaced whole), encryption keys
+//! (made waiting for their material, activated by an import after the wrapping key).
 
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode};
@@ -313,7 +316,13 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
                 let path = req.path();
                 let email = req.body["invitee"]["email"].as_str().unwrap_or_default();
                 let client = req.body["client_id"].as_str().unwrap_or_default();
-                let expires = crate::now() + crate::state::INVITATION_SECONDS;
+                // It lasts `ttl_sec`, a week when unset or 0.
+                let ttl = req.body["ttl_sec"]
+                    .as_u64()
+                    .filter(|s| *s > 0)
+                    .unwrap_or(crate::state::INVITATION_SECONDS);
+                let at = std::time::SystemTime::now();
+                let expires = crate::now() + ttl;
                 let created = d
                     .store
                     .collections
@@ -338,7 +347,12 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
                         "{}/login?invitation={id}&organization={org}&organization_name={org_name}",
                         t.base
                     ));
-                    item["expires_at"] = json!(crate::timestamp());
+                    // The ticket is what the invitation URL carries.
+                    item["ticket_id"] = json!(id);
+                    item["created_at"] = json!(crate::timestamp_at(at));
+                    item["expires_at"] = json!(crate::timestamp_at(
+                        at + std::time::Duration::from_secs(ttl)
+                    ));
                     let answer = crate::api::present(route, item);
                     d.invitations.insert(
                         id,
@@ -354,6 +368,126 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
             }
             response
         }
+        ("POST" | "PATCH", "/hooks/{id}/secrets") => {
+            // Adding names secrets not there yet, changing names secrets that are.
+            let adding = route.method == "POST";
+            let kept = d
+                .store
+                .singletons
+                .get(&req.path())
+                .and_then(Value::as_object);
+            let clash = req
+                .body
+                .as_object()
+                .into_iter()
+                .flatten()
+                .any(|(name, _)| kept.is_some_and(|k| k.contains_key(name)) == adding);
+            match (clash, adding) {
+                (true, true) => error(
+                    StatusCode::CONFLICT,
+                    "secret_conflict",
+                    "Secret with the same name already exists.",
+                ),
+                (true, false) => error(
+                    StatusCode::NOT_FOUND,
+                    "inexistent_secret",
+                    "Hook or secret not found.",
+                ),
+                _ => generic(t, d, req),
+            }
+        }
+        ("POST", "/users/{id}/authentication-methods") => {
+            // Auth0's ids name the method's type: `phone|dev_...`; a TOTP secret is taken,
+            // never read back.
+            let mut body = req.body.clone();
+            body["id"] = json!(authentication_method_id(&req.path(), &body));
+            forget_totp_secret(&mut body);
+            generic(t, d, &with_body(req, body))
+        }
+        ("PUT", "/users/{id}/authentication-methods") => {
+            // The methods sent replace the user's, each with an id of its own.
+            if !d.users.contains_key(&req.params[0]) {
+                return Some(no_user());
+            }
+            let path = req.path();
+            let now = crate::timestamp();
+            let methods: Vec<Value> = req
+                .body
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| {
+                    let mut m = m.clone();
+                    m["id"] = json!(authentication_method_id(&path, &m));
+                    m["created_at"] = json!(now);
+                    forget_totp_secret(&mut m);
+                    m
+                })
+                .collect();
+            let answer = methods
+                .iter()
+                .map(|m| crate::api::present(route, m))
+                .collect();
+            d.store.collections.insert(path, methods);
+            Json(Value::Array(answer)).into_response()
+        }
+        ("POST", "/keys/encryption") => {
+            // Made without its key material: waiting for it.
+            let mut body = req.body.clone();
+            body["state"] = json!("pre-activation");
+            body["parent_kid"] = Value::Null;
+            generic(t, d, &with_body(req, body))
+        }
+        ("POST", "/keys/encryption/{kid}/wrapping-key") => {
+            // The public key the key material is wrapped with, for a key made without it.
+            match d.store.item("/keys/encryption", "kid", req.last_param()) {
+                None => no_encryption_key(),
+                Some(key) if key["state"] != "pre-activation" => error(
+                    StatusCode::CONFLICT,
+                    "failed_precondition",
+                    "Failed precondition. Create new encryption key without the key material first.",
+                ),
+                Some(_) => {
+                    d.store.singletons.insert(req.path(), json!({}));
+                    let answer = json!({
+                        "public_key": t.key.public_pem(),
+                        "algorithm": "CKM_RSA_AES_KEY_WRAP",
+                    });
+                    (StatusCode::CREATED, Json(answer)).into_response()
+                }
+            }
+        }
+        ("POST", "/keys/encryption/{kid}") => {
+            // The wrapped key material, once the wrapping key was made: the key is active.
+            let wrapping = format!("{}/wrapping-key", req.path());
+            if d.store.singletons.remove(&wrapping).is_none() {
+                return Some(error(
+                    StatusCode::CONFLICT,
+                    "failed_precondition",
+                    "Failed precondition. Key import not in progress or unable to find the wrapping key. Make sure you have followed all the steps to import a key.",
+                ));
+            }
+            match d
+                .store
+                .item_mut("/keys/encryption", "kid", req.last_param())
+            {
+                None => no_encryption_key(),
+                Some(key) => {
+                    key["state"] = json!("active");
+                    key["updated_at"] = json!(crate::timestamp());
+                    let answer = crate::api::present(route, key);
+                    (StatusCode::CREATED, Json(answer)).into_response()
+                }
+            }
+        }
+        ("DELETE", "/organizations/{id}/invitations/{invitation_id}") => {
+            // A deleted invitation no longer lets anyone in.
+            let response = generic(t, d, req);
+            if response.status().is_success() {
+                d.invitations.remove(req.last_param());
+            }
+            response
+        }
         _ if route.group.starts_with("organizations") => {
             let response = generic(t, d, req);
             sync_organizations(d);
@@ -362,6 +496,29 @@ pub(crate) fn handwritten(t: &Tenant, d: &mut Data, req: &Request<'_>) -> Option
         _ => return None,
     };
     Some(response)
+}
+
+/// An authentication method's id as Auth0 makes them: its type, then `|dev_` and a random
+/// part (`phone|dev_kXVq4drj3Mw6uCF5`).
+fn authentication_method_id(path: &str, method: &Value) -> String {
+    let kind = method["type"].as_str().unwrap_or("email");
+    format!("{kind}|dev_{}", crate::engine::new_id(path))
+}
+
+/// Drops an authentication method's TOTP secret: Auth0 takes it and never answers it.
+fn forget_totp_secret(method: &mut Value) {
+    if let Value::Object(m) = method {
+        m.remove("totp_secret");
+    }
+}
+
+/// The answer for an encryption key that is not there.
+fn no_encryption_key() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "inexistent_key",
+        "The key does not exist.",
+    )
 }
 
 /// The tenant's signing key as the Management API lists it: the stand-in signs with one key,

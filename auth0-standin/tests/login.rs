@@ -946,6 +946,66 @@ async fn an_invitation_makes_the_invited_user_a_member() {
 }
 
 #[tokio::test]
+async fn an_invitation_made_and_deleted_through_the_management_api() {
+    let s = tenant().await;
+    let audience = s.management_audience();
+    let (_, token) = token_request(
+        &s,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+            ("audience", &audience),
+        ],
+    )
+    .await;
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let invitations = format!("{}/api/v2/organizations/{OTHER}/invitations", s.url());
+    let http = reqwest::Client::new();
+    let invite = || async {
+        let response = http
+            .post(&invitations)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "inviter": {"name": "Ana"},
+                "invitee": {"email": ZOE},
+                "client_id": APP,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let invitation: Value = response.json().await.unwrap();
+        invitation["id"].as_str().unwrap().to_owned()
+    };
+    let login_page = |id: String| {
+        let s = &s;
+        async move {
+            let params = [("organization", OTHER), ("invitation", id.as_str())];
+            let mut browser = Browser::new();
+            let page = browser.get(&authorize_url(s, &params)).await;
+            (browser, page)
+        }
+    };
+    // Deleted, it lets no one in.
+    let id = invite().await;
+    let response = http
+        .delete(format!("{invitations}/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (_, page) = login_page(id).await;
+    assert_eq!(page.sent_back()["error"], "access_denied");
+    // Kept, it makes the invitee a member.
+    let (mut browser, page) = login_page(invite().await).await;
+    let back = browser.log_in(&s, &page, ZOE, ZOE_PASSWORD).await;
+    let (_, body) = exchange(&s, &back.code(), None).await;
+    assert_eq!(id_claims(&s, &body).await.org_id.as_deref(), Some(OTHER));
+}
+
+#[tokio::test]
 async fn logout_ends_the_session_and_redirects_only_to_registered_urls() {
     let s = tenant().await;
     let mut browser = Browser::new();

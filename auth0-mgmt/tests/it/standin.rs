@@ -119,8 +119,10 @@ fn patched(base: &Value, change: &Value) -> Value {
 /// get hold the change and the members not changed), optionally clear a member with `null`,
 /// list (holds the id), delete, get (404), list (no longer holds the id). Evaluates to the
 /// id. `[parents]` are the path parameters before the item's own (an organization's id for
-/// its discovery domains); `write_only` names members sent but never answered (secrets);
-/// `list: false` for a resource without a list operation.
+/// its discovery domains); `create` is the name of the operation that makes an item (`add`
+/// for an organization's enabled connections); `update` is left out for a resource without
+/// one; `write_only` names members sent but never answered (secrets); `list: false` for a
+/// resource without a list operation.
 macro_rules! lifecycle {
     // Whether the list holds the item (`true`) or not; nothing for a resource without a list.
     (@listed ($c:expr) ($($resource:ident).+) ($($parent:expr),*) ($id:literal) ($item:expr) $want:tt false) => {};
@@ -137,13 +139,41 @@ macro_rules! lifecycle {
             $item
         );
     }};
+    // The update, its answer and a second read; then the member cleared with `null`.
+    (@update ($($l:ident)+) ($($resource:ident).+) ($($parent:expr),*) ($id:literal) ()) => {};
+    (
+        @update ($c:ident $get:ident $sent:ident $what:ident $item:ident)
+        ($($resource:ident).+) ($($parent:expr),*) ($id:literal)
+        ($update:ty = $update_body:expr $(; $clear:literal)?)
+    ) => {{
+        let update = |change: &Value| {
+            $c.$($resource()).+
+                .update($($parent,)* &$item)
+                .body(body::<$update>(change))
+                .send()
+        };
+        let change: Value = $update_body;
+        let updated = json(
+            &update(&change)
+                .await
+                .unwrap_or_else(|e| panic!("{}.update: {e}", $what)),
+        );
+        assert_holds(&updated, &change, $what);
+        assert_eq!(updated[$id], json!($item), "{}: the update's answer names the item", $what);
+        assert_holds(&json(&$get().await.unwrap()), &patched(&$sent, &change), $what);
+        $(
+            update(&json!({ $clear: null }))
+                .await
+                .unwrap_or_else(|e| panic!("{}.update (clear): {e}", $what));
+            assert_cleared(&json(&$get().await.unwrap()), $clear);
+        )?
+    }};
     (
         $c:expr, $($resource:ident).+ $([$($parent:expr),+])?,
         id: $id:literal,
-        create: $create:ty = $create_body:expr,
-        update: $update:ty = $update_body:expr
+        $create_op:ident: $create:ty = $create_body:expr
+        $(, update: $update:ty = $update_body:expr $(, clear: $clear:literal)?)?
         $(, write_only: [$($secret:literal),+])?
-        $(, clear: $clear:literal)?
         $(, list: $list:tt)?
         $(,)?
     ) => {{
@@ -152,7 +182,7 @@ macro_rules! lifecycle {
         let sent: Value = $create_body;
         let created = json(
             &c.$($resource()).+
-                .create($($($parent),+)?)
+                .$create_op($($($parent),+)?)
                 .body(body::<$create>(&sent))
                 .send()
                 .await
@@ -176,28 +206,8 @@ macro_rules! lifecycle {
         let get = || c.$($resource()).+.get($($($parent,)+)? &id).send();
         assert_holds(&json(&get().await.unwrap()), &sent, what);
 
-        let update = |change: &Value| {
-            c.$($resource()).+
-                .update($($($parent,)+)? &id)
-                .body(body::<$update>(change))
-                .send()
-        };
-        let change: Value = $update_body;
-        let updated = json(
-            &update(&change)
-                .await
-                .unwrap_or_else(|e| panic!("{what}.update: {e}")),
-        );
-        assert_holds(&updated, &change, what);
-        assert_eq!(updated[$id], json!(id), "{what}: the update's answer names the item");
-        assert_holds(&json(&get().await.unwrap()), &patched(&sent, &change), what);
-        $(
-            update(&json!({ $clear: null }))
-                .await
-                .unwrap_or_else(|e| panic!("{what}.update (clear): {e}"));
-            assert_cleared(&json(&get().await.unwrap()), $clear);
-        )?
-
+        lifecycle!(@update (c get sent what id) ($($resource).+) ($($($parent),+)?) ($id)
+            ($($update = $update_body $(; $clear)?)?));
         lifecycle!(@listed (c) ($($resource).+) ($($($parent),+)?) ($id) (&id) true $($list)?);
         c.$($resource()).+
             .delete($($($parent,)+)? &id)
@@ -418,8 +428,8 @@ async fn clients_resource_servers_client_grants_and_credentials() {
             json!({"credential_type": "public_key", "name": "signing key", "pem": pem}),
         update: PatchClientCredentialRequestContent =
             json!({"expires_at": "2031-01-01T00:00:00.000Z"}),
-        write_only: ["pem"],
         clear: "expires_at",
+        write_only: ["pem"],
     );
     assert!(id.starts_with("cred_"), "{id}");
 }
@@ -947,4 +957,530 @@ async fn vault_connections_segments_and_feature_flags() {
         update: UpdateFeatureFlagRequestContent = json!({"name": "new-login-page"}),
         clear: "description",
     );
+}
+
+/// Seconds since the Unix epoch of a time as Auth0 writes it (`2026-01-31T09:30:00.123Z`).
+fn unix_seconds(at: &str) -> i64 {
+    let n = |range: std::ops::Range<usize>| -> i64 {
+        at.get(range)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not a time: {at}"))
+    };
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    // Days from 1970-01-01 to the date, in the proleptic Gregorian calendar.
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19)
+}
+
+/// The status of a refused request.
+fn status_of<T: std::fmt::Debug>(answer: Result<T, Error>) -> u16 {
+    match answer {
+        Err(e) => e.status().map_or(0, |s| s.as_u16()),
+        Ok(v) => panic!("taken: {v:?}"),
+    }
+}
+
+#[tokio::test]
+async fn organization_invitations_and_enabled_connections() {
+    let (_standin, c) = tenant().await;
+    let org = json(
+        &c.organizations()
+            .create()
+            .body(body::<CreateOrganizationRequestContent>(
+                &json!({"name": "wayne"}),
+            ))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let org_id = org["id"].as_str().unwrap().to_string();
+    // Invitations have no update; how long one lasts and whether to mail it are taken,
+    // never answered.
+    let id = lifecycle!(c, organizations.invitations [org_id.as_str()], id: "id",
+        create: CreateOrganizationInvitationRequestContent = json!({
+            "inviter": {"name": "Jane"},
+            "invitee": {"email": "new.hire@example.com"},
+            "client_id": auth0_standin::CLIENT_ID,
+            "roles": ["rol_0000000000000001"],
+            "ttl_sec": 259_200,
+            "send_invitation_email": false,
+        }),
+        write_only: ["ttl_sec", "send_invitation_email"],
+    );
+    assert!(id.starts_with("uinv_"), "{id}");
+    // It expires `ttl_sec` after it was made, a week without one; its URL names it and the
+    // organization.
+    for (ttl, lasts) in [(json!(3600), 3600), (Value::Null, 7 * 86_400)] {
+        let mut sent = json!({
+            "inviter": {"name": "Jane"},
+            "invitee": {"email": "another.hire@example.com"},
+            "client_id": auth0_standin::CLIENT_ID,
+        });
+        if !ttl.is_null() {
+            sent["ttl_sec"] = ttl;
+        }
+        let invitation = json(
+            &c.organizations()
+                .invitations()
+                .create(&org_id)
+                .body(body::<CreateOrganizationInvitationRequestContent>(&sent))
+                .send()
+                .await
+                .unwrap(),
+        );
+        let (created, expires) = (
+            invitation["created_at"].as_str().unwrap(),
+            invitation["expires_at"].as_str().unwrap(),
+        );
+        assert_eq!(
+            unix_seconds(expires) - unix_seconds(created),
+            lasts,
+            "{invitation}"
+        );
+        assert_eq!(invitation["organization_id"], json!(org_id));
+        let url = invitation["invitation_url"].as_str().unwrap();
+        assert!(
+            url.contains(&format!("organization={org_id}")) && url.contains("invitation="),
+            "{url}"
+        );
+    }
+
+    // A connection enabled for the organization: added, read, changed, listed, removed.
+    let connection = json(
+        &c.connections()
+            .create()
+            .body(body::<CreateConnectionRequestContent>(
+                &json!({"name": "wayne-staff", "strategy": "auth0"}),
+            ))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let connection_id = connection["id"].as_str().unwrap().to_string();
+    let enabled = c.organizations().enabled_connections();
+    let id = lifecycle!(c, organizations.enabled_connections [org_id.as_str()],
+        id: "connection_id",
+        add: AddOrganizationConnectionRequestContent = json!({
+            "connection_id": connection_id,
+            "assign_membership_on_login": true,
+            "show_as_button": true,
+        }),
+        update: UpdateOrganizationConnectionRequestContent =
+            json!({"assign_membership_on_login": false, "is_signup_enabled": true}),
+    );
+    assert_eq!(id, connection_id);
+    // The answer names the connection; one that does not exist cannot be added.
+    let added = json(
+        &enabled
+            .add(&org_id)
+            .body(body::<AddOrganizationConnectionRequestContent>(
+                &json!({"connection_id": connection_id}),
+            ))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        added["connection"],
+        json!({"name": "wayne-staff", "strategy": "auth0"})
+    );
+    let missing = enabled
+        .add(&org_id)
+        .body(body::<AddOrganizationConnectionRequestContent>(
+            &json!({"connection_id": "con_0000000000000000"}),
+        ))
+        .send()
+        .await;
+    assert_eq!(status_of(missing), 404);
+}
+
+#[tokio::test]
+async fn email_templates_created_read_changed_and_replaced() {
+    let (_standin, c) = tenant().await;
+    let templates = c.email_templates();
+    let name = EmailTemplateNameEnum::WelcomeEmail;
+    assert_gone(
+        templates.get(name.clone()).send().await,
+        "a template never created",
+    );
+    // Changing one that was never created: 404.
+    let change = json!({"subject": "Welcome aboard", "resultUrl": null});
+    let early = templates
+        .update(name.clone())
+        .body(body::<UpdateEmailTemplateRequestContent>(&change))
+        .send()
+        .await;
+    assert_eq!(status_of(early), 404);
+
+    let sent = json!({
+        "template": "welcome_email",
+        "body": "<p>Welcome, {{ user.name }}</p>",
+        "from": "hello@example.com",
+        "subject": "Welcome",
+        "syntax": "liquid",
+        "enabled": true,
+        "resultUrl": "https://example.com/welcome",
+    });
+    let created = json(
+        &templates
+            .create()
+            .body(body::<CreateEmailTemplateRequestContent>(&sent))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_holds(&created, &sent, "the template created");
+    let get = || templates.get(name.clone()).send();
+    assert_holds(&json(&get().await.unwrap()), &sent, "the template read");
+    // A template is created once.
+    let again = templates
+        .create()
+        .body(body::<CreateEmailTemplateRequestContent>(&sent))
+        .send()
+        .await;
+    assert_eq!(status_of(again), 409);
+
+    // Changed: the members named, one cleared with `null`, the others kept.
+    let updated = json(
+        &templates
+            .update(name.clone())
+            .body(body::<UpdateEmailTemplateRequestContent>(&change))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_holds(&updated, &change, "the template changed");
+    let got = json(&get().await.unwrap());
+    assert_holds(&got, &patched(&sent, &change), "the template read");
+    assert_cleared(&got, "resultUrl");
+
+    // Replaced whole.
+    let whole = json!({
+        "template": "welcome_email",
+        "body": "<p>Hi</p>",
+        "from": "team@example.com",
+        "subject": "Hi",
+        "syntax": "liquid",
+        "enabled": false,
+    });
+    let set = json(
+        &templates
+            .set(name.clone())
+            .body(body::<SetEmailTemplateRequestContent>(&whole))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_holds(&set, &whole, "the template replaced");
+    assert_holds(&json(&get().await.unwrap()), &whole, "the template read");
+    // Another template is still not there, and cannot be replaced before it is created.
+    let mut other = whole.clone();
+    other["template"] = json!("reset_email");
+    let early = templates
+        .set(EmailTemplateNameEnum::ResetEmail)
+        .body(body::<SetEmailTemplateRequestContent>(&other))
+        .send()
+        .await;
+    assert_eq!(status_of(early), 404);
+    assert_gone(
+        templates
+            .get(EmailTemplateNameEnum::ResetEmail)
+            .send()
+            .await,
+        "a template never created",
+    );
+}
+
+#[tokio::test]
+async fn encryption_keys_and_verifiable_credential_templates() {
+    let (_standin, c) = tenant().await;
+    // Encryption keys have no update.
+    let kid = lifecycle!(c, keys.encryption, id: "kid",
+        create: CreateEncryptionKeyRequestContent =
+            json!({"type": "customer-provided-root-key"}),
+    );
+    assert_eq!(kid.len(), 36, "a UUID: {kid}");
+    // A key is made without its material, which comes wrapped with the tenant's public
+    // wrapping key and activates it.
+    let keys = c.keys().encryption();
+    let key = json(
+        &keys
+            .create()
+            .body(body::<CreateEncryptionKeyRequestContent>(
+                &json!({"type": "customer-provided-root-key"}),
+            ))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(key["state"], "pre-activation", "{key}");
+    assert_eq!(key["parent_kid"], Value::Null, "{key}");
+    let kid = key["kid"].as_str().unwrap().to_string();
+    let wrapped = json!({"wrapped_key": "d3JhcHBlZCBrZXkgbWF0ZXJpYWw="});
+    // Imported before its wrapping key was made: refused (409), still waiting.
+    let early = keys
+        .import(&kid)
+        .body(body::<ImportEncryptionKeyRequestContent>(&wrapped))
+        .send()
+        .await;
+    assert_eq!(status_of(early), 409);
+    assert_eq!(
+        json(&keys.get(&kid).send().await.unwrap())["state"],
+        "pre-activation"
+    );
+    let wrapping = json(&keys.create_public_wrapping_key(&kid).send().await.unwrap());
+    assert!(
+        wrapping["public_key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("-----BEGIN PUBLIC KEY-----")),
+        "{wrapping}"
+    );
+    let imported = json(
+        &keys
+            .import(&kid)
+            .body(body::<ImportEncryptionKeyRequestContent>(&wrapped))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(imported["kid"], json!(kid), "{imported}");
+    assert_eq!(imported["state"], "active", "{imported}");
+    assert_eq!(
+        json(&keys.get(&kid).send().await.unwrap())["state"],
+        "active"
+    );
+    // Active, it takes no other material.
+    let again = keys.create_public_wrapping_key(&kid).send().await;
+    assert_eq!(status_of(again), 409);
+    keys.rekey().send().await.unwrap();
+
+    let id = lifecycle!(c, verifiable_credentials.verification.templates, id: "id",
+        create: CreateVerifiableCredentialTemplateRequestContent = json!({
+            "name": "age check",
+            "type": "mdl",
+            "dialect": "simplified/1.0",
+            "presentation": {
+                "org.iso.18013.5.1.mDL": {"org.iso.18013.5.1": {"birth_date": true}},
+            },
+            "well_known_trusted_issuers": "aamva",
+        }),
+        update: UpdateVerifiableCredentialTemplateRequestContent =
+            json!({"name": "age and name check"}),
+    );
+    assert!(id.starts_with("vct_"), "{id}");
+}
+
+#[tokio::test]
+async fn a_users_authentication_methods() {
+    let (_standin, c) = tenant().await;
+    let user = json(
+        &c.users()
+            .create()
+            .body(body::<CreateUserRequestContent>(&json!({
+                "connection": auth0_standin::CONNECTION,
+                "email": "mfa@example.com",
+                "password": "a long passphrase 7",
+            })))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let user_id = user["user_id"].as_str().unwrap().to_string();
+    let id = lifecycle!(c, users.authentication_methods [user_id.as_str()], id: "id",
+        create: CreateUserAuthenticationMethodRequestContent = json!({
+            "type": "phone",
+            "name": "my phone",
+            "phone_number": "+15550100",
+            "preferred_authentication_method": "sms",
+        }),
+        update: UpdateUserAuthenticationMethodRequestContent =
+            json!({"name": "work phone", "preferred_authentication_method": "voice"}),
+    );
+    // The id names the method's type, as Auth0's do (`phone|dev_...`).
+    assert!(id.starts_with("phone|dev_"), "{id}");
+
+    // Set whole: what was there is replaced; then removed all at once.
+    let methods = c.users().authentication_methods();
+    methods
+        .create(&user_id)
+        .body(body::<CreateUserAuthenticationMethodRequestContent>(
+            &json!({"type": "email", "name": "old", "email": "old@example.com"}),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let set = json(
+        &methods
+            .set(&user_id)
+            .body(body::<SetUserAuthenticationMethodsRequestContent>(&json!([
+                {"type": "email", "name": "mail", "email": "mfa@example.com"},
+                {"type": "phone", "name": "phone", "phone_number": "+15550101"},
+                {"type": "totp", "name": "app", "totp_secret": "5HCWXIP2MJNSUBGYVUZFLRB2HWIGXR4S"},
+            ])))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let set_ids = ids(&items_of(set.clone()), "id");
+    assert_eq!(set_ids.len(), 3, "{set_ids:?}");
+    let listed = items_of(json(&methods.list(&user_id).send().await.unwrap()));
+    let names: Vec<&str> = listed.iter().filter_map(|m| m["name"].as_str()).collect();
+    assert_eq!(names, ["mail", "phone", "app"], "{listed:?}");
+    assert_eq!(ids(&listed, "id"), set_ids);
+    // The TOTP secret is taken, never read back.
+    let totp = &set_ids[2];
+    assert!(totp.starts_with("totp|dev_"), "{totp}");
+    let read = json(&methods.get(&user_id, totp).send().await.unwrap());
+    for answer in [&set, &json!(listed), &read] {
+        assert!(!answer.to_string().contains("totp_secret"), "{answer}");
+    }
+    methods.delete_all(&user_id).send().await.unwrap();
+    let listed = items_of(json(&methods.list(&user_id).send().await.unwrap()));
+    assert!(listed.is_empty(), "{listed:?}");
+}
+
+#[tokio::test]
+async fn a_hooks_secrets_added_named_changed_and_deleted() {
+    let (_standin, c) = tenant().await;
+    let hook = json(
+        &c.hooks()
+            .create()
+            .body(body::<CreateHookRequestContent>(&json!({
+                "name": "on-signup",
+                "script": "module.exports = function (user, context, cb) { cb(); };",
+                "triggerId": "pre-user-registration",
+            })))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let hook_id = hook["id"].as_str().unwrap().to_string();
+    let secrets = c.hooks().secrets();
+    let named = || async { json(&secrets.get(&hook_id).send().await.unwrap()) };
+    assert_eq!(named().await, json!({}));
+    let values = |pairs: &[(&str, &str)]| -> std::collections::HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    secrets
+        .create(&hook_id)
+        .body(values(&[("API_KEY", "one"), ("DB_PASSWORD", "two")]))
+        .send()
+        .await
+        .unwrap();
+    // Named, never shown.
+    let hidden = json!({"API_KEY": "_VALUE_NOT_SHOWN_", "DB_PASSWORD": "_VALUE_NOT_SHOWN_"});
+    assert_eq!(named().await, hidden);
+    // Adding a name that is there is a conflict; changing one that is not, 404.
+    let again = secrets
+        .create(&hook_id)
+        .body(values(&[("API_KEY", "uno")]))
+        .send()
+        .await;
+    assert_eq!(status_of(again), 409);
+    let unknown = secrets
+        .update(&hook_id)
+        .body(values(&[("NO_SUCH", "x")]))
+        .send()
+        .await;
+    assert_eq!(status_of(unknown), 404);
+    assert_eq!(named().await, hidden);
+    secrets
+        .update(&hook_id)
+        .body(values(&[("API_KEY", "uno")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named().await, hidden);
+    // Deleted by name.
+    secrets
+        .delete(&hook_id)
+        .body(vec!["API_KEY".to_string()])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named().await, json!({"DB_PASSWORD": "_VALUE_NOT_SHOWN_"}));
+    // A hook that does not exist has no secrets to read.
+    assert_gone(
+        secrets.get("01H0000000000000000000000").send().await,
+        "a missing hook's secrets",
+    );
+}
+
+#[tokio::test]
+async fn checkpoint_pages_give_next_while_more_may_remain() {
+    let (_standin, c) = tenant().await;
+    let templates = c.verifiable_credentials().verification().templates();
+    let mut made = Vec::new();
+    for n in 0..4 {
+        let t = json(
+            &templates
+                .create()
+                .body(body::<CreateVerifiableCredentialTemplateRequestContent>(
+                    &json!({
+                        "name": format!("template {n}"),
+                        "type": "mdl",
+                        "dialect": "simplified/1.0",
+                        "presentation": {
+                            "org.iso.18013.5.1.mDL": {"org.iso.18013.5.1": {"birth_date": true}},
+                        },
+                        "well_known_trusted_issuers": "aamva",
+                    }),
+                ))
+                .send()
+                .await
+                .unwrap(),
+        );
+        made.push(t["id"].as_str().unwrap().to_string());
+    }
+    // Pages of two: each full page has `next`, the last full one too (Auth0 gives it
+    // whenever there may be more), and the page after it is empty without one.
+    let page = |from: Option<String>, take: i64| {
+        let list = templates.list().take(take);
+        let list = match from {
+            Some(from) => list.from(from),
+            None => list,
+        };
+        async { json(&list.send().await.unwrap()) }
+    };
+    let mut seen = Vec::new();
+    let mut from = None;
+    for _ in 0..2 {
+        let full = page(from, 2).await;
+        seen.extend(ids(&items_of(full.clone()), "id"));
+        from = Some(
+            full["next"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a full page without next: {full}"))
+                .to_string(),
+        );
+    }
+    assert_eq!(seen, made);
+    let after = page(from, 2).await;
+    assert_eq!(after, json!({"templates": []}));
+    // A page not full is the last: no `next`.
+    let short = page(None, 3).await;
+    let next = short["next"].as_str().unwrap().to_string();
+    let last = page(Some(next), 3).await;
+    assert_eq!(items_of(last.clone()).len(), 1, "{last}");
+    assert!(last.get("next").is_none(), "{last}");
+    // Walked by the client: every item once, whether the last page is full or not.
+    use futures::TryStreamExt;
+    for take in [1, 2, 3, 4, 5] {
+        let walked: Vec<_> = templates
+            .list()
+            .take(take)
+            .items()
+            .try_collect()
+            .await
+            .unwrap();
+        let walked: Vec<Value> = walked.iter().map(json).collect();
+        assert_eq!(ids(&walked, "id"), made, "pages of {take}");
+    }
 }
