@@ -273,7 +273,7 @@ async fn set_up() -> ([Target; 4], usize, Standin) {
         .send()
         .await
         .unwrap();
-    let tower_cookie = common::cookies(&answer, "id=")
+    let tower_cookie = common::login::cookies(&answer, "id=")
         .into_iter()
         .next()
         .expect("the tower-sessions cookie");

@@ -1,4 +1,4 @@
-//! What the web benches share: the user's login at the stand-in, the HTTP/1.1 load of 32
+//! What the web benches share: the user's login at the stand-in (the fleet tests' own), the HTTP/1.1 load of 32
 //! keep-alive connections written and read by hand, and the median of a run's figures.
 
 use std::net::SocketAddr;
@@ -26,67 +26,12 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
-/// `name=value` of each `Set-Cookie` whose name starts with `name` and that sets a value.
-pub fn cookies(response: &reqwest::Response, name: &str) -> Vec<String> {
-    response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter(|v| v.starts_with(name) && !v.contains("Max-Age=0"))
-        .map(|v| v.split(';').next().unwrap_or("").to_owned())
-        .collect()
-}
+#[path = "../../tests/redis/login.rs"]
+pub mod login;
 
-/// Logs the user in as a browser would (login route, login page, form, callback) and
-/// returns the `Cookie` value of the session.
+/// Logs the user in as a browser would and returns the `Cookie` value of the session.
 pub async fn log_in(app: &str, tenant: &str) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let login = http.get(format!("{app}/auth/login")).send().await.unwrap();
-    let transaction = cookies(&login, "auth0_txn.")
-        .into_iter()
-        .next()
-        .expect("a transaction cookie");
-    let authorize = login.headers()["location"].to_str().unwrap().to_owned();
-    let page = http
-        .get(&authorize)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let state = page
-        .split("name=\"state\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the login form's state")
-        .to_owned();
-    let submitted = http
-        .post(format!("{tenant}/u/login"))
-        .form(&[
-            ("state", state.as_str()),
-            ("username", EMAIL),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let callback = submitted.headers()["location"].to_str().unwrap().to_owned();
-    let done = http
-        .get(&callback)
-        .header("cookie", transaction)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 302, "the callback completes the login");
-    let mut chunks = cookies(&done, "appSession");
-    assert!(!chunks.is_empty(), "a session cookie");
-    chunks.sort();
-    chunks.join("; ")
+    login::log_in(app, tenant, EMAIL, PASSWORD).await
 }
 
 /// What the connections of a load share: whether it still warms up, whether it stopped, and

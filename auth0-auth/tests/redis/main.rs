@@ -6,6 +6,7 @@
 #[allow(dead_code)] // The tests use the example's router, tenant and settings only.
 #[path = "../../examples/web_app/app.rs"]
 mod app;
+mod login;
 mod server;
 
 use std::collections::BTreeSet;
@@ -127,60 +128,9 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
-/// `name=value` of each `Set-Cookie` whose name starts with `name` and that sets a value.
-fn cookies(response: &reqwest::Response, name: &str) -> Vec<String> {
-    response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter(|v| v.starts_with(name) && !v.contains("Max-Age=0"))
-        .map(|v| v.split(';').next().unwrap_or("").to_owned())
-        .collect()
-}
-
-/// Logs the user in as a browser would (login route, login page, form, callback).
+/// Logs the example's user in as a browser would.
 async fn log_in(app: &str, tenant: &str) -> String {
-    let http = http();
-    let login = http.get(format!("{app}/auth/login")).send().await.unwrap();
-    let transaction = cookies(&login, "auth0_txn.").remove(0);
-    let authorize = login.headers()["location"].to_str().unwrap().to_owned();
-    let page = http
-        .get(&authorize)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let state = page
-        .split("name=\"state\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the login form's state")
-        .to_owned();
-    let submitted = http
-        .post(format!("{tenant}/u/login"))
-        .form(&[
-            ("state", state.as_str()),
-            ("username", app::USER_EMAIL),
-            ("password", app::USER_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let callback = submitted.headers()["location"].to_str().unwrap().to_owned();
-    let done = http
-        .get(&callback)
-        .header("cookie", transaction)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 302, "the callback completes the login");
-    let mut session = cookies(&done, "appSession");
-    assert!(!session.is_empty(), "a session cookie");
-    session.sort();
-    session.join("; ")
+    login::log_in(app, tenant, app::USER_EMAIL, app::USER_PASSWORD).await
 }
 
 /// `GET path` at `base` with the session cookie, as JSON: the status and the body.
