@@ -60,7 +60,7 @@ impl Pkce {
 
     /// The pair for a verifier kept earlier (for example in the session). A verifier RFC 7636
     /// does not allow (43 to 128 characters of `A-Z a-z 0-9 - . _ ~`) is
-    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest).
+    /// [`HttpError::InvalidRequest`](crate::HttpError::InvalidRequest).
     pub fn from_verifier(verifier: impl Into<CodeVerifier>) -> Result<Self, crate::Error> {
         let verifier = verifier.into();
         check_code_verifier(verifier.expose_secret())

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use url::Url;
 
-use auth0_http::Clock;
+use auth0_http::{Clock, HttpError, HttpSettings};
 
 use crate::Error;
 use crate::client_auth::{
@@ -81,14 +81,8 @@ impl Client {
             key_pem: None,
             key: None,
             authentication: None,
-            connect_timeout: Duration::from_secs(10),
-            timeout: Some(Duration::from_secs(30)),
-            retry: RetryPolicy::default(),
+            settings: HttpSettings::default(),
             token_retry: RetryPolicy::default(),
-            telemetry: Some(Telemetry::for_crate("auth0-auth")),
-            http: None,
-            max_body: DEFAULT_BODY_LIMIT,
-            clock: auth0_http::system_clock(),
             dpop: None,
             identity: None,
             mtls_domain: None,
@@ -215,7 +209,7 @@ impl<M: Mode> Client<M> {
         let response = loop {
             let response = auth0_http::send(&exchange, &mut attempts)
                 .await
-                .map_err(|e| Error::from_send(operation, e))?;
+                .map_err(|e| e.into_error(operation))?;
             let nonce = response
                 .headers()
                 .get("dpop-nonce")
@@ -234,7 +228,7 @@ impl<M: Mode> Client<M> {
             }
             let headers = response.headers().clone();
             let body = auth0_http::read_prefix(response, auth0_http::ERROR_BODY_PREFIX).await;
-            let error = Error::from_answer(operation, status, headers, body);
+            let error = Error::from(HttpError::from_answer(operation, status, headers, body));
             // The server wants a proof with its nonce: once more, with it.
             if inner.dpop.is_some()
                 && fresh_nonce
@@ -248,7 +242,7 @@ impl<M: Mode> Client<M> {
         };
         let body = auth0_http::read_body(response, inner.max_body)
             .await
-            .map_err(|e| Error::from_body(operation, e))?;
+            .map_err(|e| HttpError::from_body(operation, e))?;
         Ok(Answer { operation, body })
     }
 
@@ -320,7 +314,7 @@ impl<M: Mode> Client<M> {
         request
             .headers(headers)
             .build()
-            .map_err(|e| Error::from_reqwest(operation, e))
+            .map_err(|e| HttpError::from_reqwest(operation, e).into())
     }
 }
 
@@ -349,14 +343,8 @@ pub struct ClientBuilder {
     key_pem: Option<(SecretString, AssertionAlgorithm)>,
     key: Option<ClientAssertionKey>,
     authentication: Option<ClientAuthentication>,
-    connect_timeout: Duration,
-    timeout: Option<Duration>,
-    retry: RetryPolicy,
+    settings: HttpSettings,
     token_retry: RetryPolicy,
-    telemetry: Option<Telemetry>,
-    http: Option<reqwest::Client>,
-    max_body: usize,
-    clock: Arc<dyn Clock>,
     dpop: Option<DpopKey>,
     identity: Option<ClientIdentity>,
     mtls_domain: Option<String>,
@@ -448,24 +436,34 @@ impl ClientBuilder {
         self
     }
 
-    /// The connection timeout of the HTTP client this builder makes (10 s by default; not
-    /// used with [`http_client`](Self::http_client)).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+    /// Everything [`HttpSettings`] holds at once (timeouts, retry policy, body cap, clock,
+    /// HTTP client, telemetry), as every client builder of the SDK takes it; the setters
+    /// below change one of them. The retry policy of token grants is set apart
+    /// ([`token_retry_policy`](Self::token_retry_policy)).
+    pub fn http_settings(mut self, settings: HttpSettings) -> Self {
+        self.settings = settings;
         self
     }
 
-    /// The total time one attempt of a request may take (30 s by default); `None` leaves it
-    /// to the HTTP client. Request builders can override it.
+    /// The time allowed to connect (10 s by default), for the HTTP client this builder makes
+    /// (not used with [`http_client`](Self::http_client)).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings = self.settings.connect_timeout(timeout);
+        self
+    }
+
+    /// The total time one attempt of a request may take, from sending it to reading the whole
+    /// answer (30 s by default); `None` leaves it to the HTTP client. Request builders can
+    /// override it.
     pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.timeout = timeout.into();
+        self.settings = self.settings.timeout(timeout);
         self
     }
 
     /// The retry policy of requests other than token grants ([`RetryPolicy::default()`] by
     /// default).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+        self.settings = self.settings.retry_policy(policy);
         self
     }
 
@@ -481,20 +479,21 @@ impl ClientBuilder {
 
     /// Whether to send the `Auth0-Client` telemetry header (on by default).
     pub fn telemetry(mut self, enabled: bool) -> Self {
-        self.telemetry = enabled.then(|| self.telemetry.take().unwrap_or_default());
+        self.settings = self.settings.telemetry(enabled);
         self
     }
 
     /// Sends this telemetry instead of the default (for SDKs built on this crate).
     pub fn telemetry_info(mut self, telemetry: Telemetry) -> Self {
-        self.telemetry = Some(telemetry);
+        self.settings = self.settings.telemetry_info(telemetry);
         self
     }
 
     /// The largest success answer read (1 MiB by default); a longer one is
-    /// [`Error::TooLarge`]. Error answers keep their first 64 KiB.
+    /// [`HttpError::TooLarge`](crate::HttpError::TooLarge). Error answers keep their first
+    /// 64 KiB.
     pub fn max_body_size(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
+        self.settings = self.settings.max_body_size(bytes);
         self
     }
 
@@ -510,17 +509,17 @@ impl ClientBuilder {
     /// The clock the client waits on between retries (the real one by default; tests pass
     /// an [`auth0_http::ManualClock`]).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.settings = self.settings.clock(clock);
         self
     }
 
     /// The HTTP client to use (for proxies, custom roots, shared pools, …). Whatever its
     /// redirect policy, no request follows a redirect: request bodies cannot be re-sent by
     /// it, and an answer that redirects, or comes from another origin, is
-    /// [`Error::Redirect`]. With a client certificate, this client must present it
-    /// ([`ClientIdentity::reqwest_identity`]).
+    /// [`HttpError::Redirect`](crate::HttpError::Redirect). With a client certificate, this
+    /// client must present it ([`ClientIdentity::reqwest_identity`]).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+        self.settings = self.settings.http_client(client);
         self
     }
 
@@ -598,16 +597,17 @@ impl ClientBuilder {
             message: "the HTTP client could not be built".to_owned(),
             source: Some(Box::new(e)),
         };
-        let http = match self.http {
-            Some(h) => h,
+        let settings = self.settings;
+        let http = match settings.get_http_client() {
+            Some(h) => h.clone(),
             // Redirects are not followed: a token request answered with 307 must not carry
             // the client's credentials to another address.
             None if auth.client_identity().is_none() && self.roots.is_empty() => {
-                auth0_http::http_client(self.connect_timeout, None).map_err(http_error)?
+                settings.build_http_client().map_err(http_error)?
             }
             None => {
                 let mut builder = reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout)
+                    .connect_timeout(settings.get_connect_timeout())
                     .redirect(reqwest::redirect::Policy::none());
                 if let Some(identity) = auth.client_identity() {
                     builder = builder.identity(identity.reqwest_identity());
@@ -628,12 +628,14 @@ impl ClientBuilder {
                 issuer,
                 auth,
                 http,
-                retry: self.retry,
+                retry: settings.get_retry_policy().clone(),
                 token_retry: self.token_retry,
-                telemetry: self.telemetry.map(|t| t.header_value()),
-                timeout: self.timeout,
-                max_body: self.max_body,
-                clock: self.clock,
+                telemetry: settings
+                    .telemetry_for("auth0-auth")
+                    .map(|t| t.header_value()),
+                timeout: settings.get_timeout(),
+                max_body: settings.get_max_body_size().unwrap_or(DEFAULT_BODY_LIMIT),
+                clock: Arc::clone(settings.get_clock()),
                 dpop: self.dpop,
                 dpop_nonce: std::sync::Mutex::new(None),
             }),
@@ -915,12 +917,8 @@ pub(crate) struct Answer {
 impl Answer {
     /// Decodes the body as JSON `T`, naming the JSON path of a mismatch.
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        auth0_http::decode_json(&self.body).map_err(|source| Error::Decode {
-            operation: self.operation,
-            path: source.path().unwrap_or(".").to_owned(),
-            source,
-            body: crate::error::Body::new(self.body.clone()),
-        })
+        auth0_http::decode_json(&self.body)
+            .map_err(|source| HttpError::decode(self.operation, self.body.clone(), source).into())
     }
 
     /// The body as text (lossy for non-UTF-8).

@@ -7,92 +7,17 @@ use reqwest::StatusCode;
 use crate::client_auth::{BoxError, ClientAssertionError};
 use crate::http::MfaToken;
 
-pub use auth0_http::{ApiError, Body, DecodeError};
+pub use auth0_http::{ApiError, Body, DecodeError, HttpError};
 
 /// Everything that can go wrong calling the Authentication API.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The API answered with an error status.
-    #[error("{0}")]
-    Api(Box<ApiError>),
-    /// The API answered 429; `reset` is when the limit resets (from `X-RateLimit-Reset`).
-    #[error("rate limited: {error}")]
-    RateLimited {
-        /// When the rate limit resets, if the server said.
-        reset: Option<SystemTime>,
-        /// The answer itself.
-        error: Box<ApiError>,
-    },
-    /// The request timed out.
-    #[error("{operation}: request timed out")]
-    Timeout {
-        /// The operation.
-        operation: &'static str,
-        /// The client's deadline for the attempt passed, or the HTTP client gave up.
-        #[source]
-        source: auth0_http::TimedOut,
-    },
-    /// The server could not be reached or the connection broke.
-    #[error("{operation}: connection failed")]
-    Connection {
-        /// The operation.
-        operation: &'static str,
-        /// The underlying error.
-        #[source]
-        source: reqwest::Error,
-    },
-    /// Another HTTP-level failure (reading the body, …).
-    #[error("{operation}: HTTP error")]
-    Http {
-        /// The operation.
-        operation: &'static str,
-        /// The underlying error.
-        #[source]
-        source: reqwest::Error,
-    },
-    /// The server answered with a redirect (or the HTTP client followed one to another
-    /// origin): requests carrying the application's credentials never follow redirects.
-    #[error(
-        "{operation}: the server redirected the request to {}",
-        auth0_http::printable(location)
-    )]
-    Redirect {
-        /// The operation.
-        operation: &'static str,
-        /// Where the redirect pointed.
-        location: String,
-    },
-    /// The answer is larger than the client's cap
-    /// ([`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size)).
-    #[error("{operation}: the answer is larger than {limit} bytes")]
-    TooLarge {
-        /// The operation.
-        operation: &'static str,
-        /// The cap, in bytes.
-        limit: usize,
-    },
-    /// A success answer whose body does not match its type.
-    #[error("{operation}: the answer does not match its type at `{path}`")]
-    Decode {
-        /// The operation.
-        operation: &'static str,
-        /// JSON path of the mismatch (`.` for the whole body).
-        path: String,
-        /// What did not match (no value of the body is quoted).
-        #[source]
-        source: DecodeError,
-        /// The raw body.
-        body: Body,
-    },
-    /// The request could not be built (missing value, bad header value, …).
-    #[error("{operation}: invalid request: {message}")]
-    InvalidRequest {
-        /// The operation.
-        operation: &'static str,
-        /// What is wrong.
-        message: String,
-    },
+    /// The exchange with the API failed: an error answer (a rate limit among them), a
+    /// timeout, a failed connection, a redirect, an answer too large or of the wrong shape, a
+    /// request that could not be made. Printed as it is.
+    #[error(transparent)]
+    Http(#[from] HttpError),
     /// The client assertion could not be signed.
     #[error("{operation}: could not authenticate the application")]
     ClientAssertion {
@@ -173,12 +98,17 @@ impl Error {
         self.api().map(ApiError::status)
     }
 
-    /// The API's error answer, for `Api` and `RateLimited`.
-    pub fn api(&self) -> Option<&ApiError> {
+    /// The failed exchange, for [`Error::Http`].
+    pub fn http(&self) -> Option<&HttpError> {
         match self {
-            Error::Api(e) | Error::RateLimited { error: e, .. } => Some(e),
+            Error::Http(e) => Some(e),
             _ => None,
         }
+    }
+
+    /// The API's error answer (a rate limit among them).
+    pub fn api(&self) -> Option<&ApiError> {
+        self.http().and_then(HttpError::api)
     }
 
     /// Auth0's `error` of an error answer (e.g. `invalid_grant`).
@@ -213,17 +143,14 @@ impl Error {
         matches!(self.error(), Some("authorization_pending" | "slow_down"))
     }
 
-    /// When a rate limit resets, for `RateLimited` answers that said.
+    /// When a rate limit resets, for a rate-limited answer that said.
     pub fn rate_limit_reset(&self) -> Option<SystemTime> {
-        match self {
-            Error::RateLimited { reset, .. } => *reset,
-            _ => None,
-        }
+        self.http().and_then(HttpError::rate_limit_reset)
     }
 
     /// Whether the request timed out.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. })
+        self.http().is_some_and(HttpError::is_timeout)
     }
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
@@ -234,11 +161,6 @@ impl Error {
     }
 
     pub(crate) fn invalid(operation: &'static str, message: impl Into<String>) -> Self {
-        Error::InvalidRequest {
-            operation,
-            message: message.into(),
-        }
+        HttpError::invalid_request(operation, message).into()
     }
 }
-
-auth0_http::error_constructors!(Error);

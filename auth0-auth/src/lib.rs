@@ -41,9 +41,11 @@
 //! # Errors
 //!
 //! [`Error`] keeps what the server said ([`ApiError`]: status, `error`, `error_description`,
-//! the `mfa_token` of an `mfa_required` answer, the raw body and headers), with rate limits
-//! ([`Error::RateLimited`], with the `X-RateLimit-Reset` time when given), timeouts,
-//! connection failures and decode errors (naming the JSON path) as their own cases.
+//! the `mfa_token` of an `mfa_required` answer, the raw body and headers). What can go wrong
+//! in any exchange is one [`HttpError`] shared with the Management client ([`Error::Http`]):
+//! the error answer, rate limits ([`HttpError::RateLimited`], with the `X-RateLimit-Reset`
+//! time when given), timeouts, connection failures, redirects, answers too large and decode
+//! errors (naming the JSON path); the rest of [`Error`] is this client's own.
 //!
 //! # Secrets
 //!
@@ -102,6 +104,7 @@ mod userinfo;
 #[cfg_attr(docsrs, doc(cfg(feature = "web")))]
 pub mod web;
 
+pub use auth0_http::HttpSettings;
 pub use authorize::{
     AuthorizeUrl, LogoutUrl, OidcLogoutUrl, ParRequest, ParResponse, Pkce, random_string,
 };
@@ -113,7 +116,7 @@ pub use client::{Client, ClientBuilder};
 pub use client_auth::{AssertionAlgorithm, ClientAuthentication, ClientIdentity};
 pub use database::{ChangePasswordRequest, SignupRequest, SignupResponse};
 pub use dpop::DpopKey;
-pub use error::{ApiError, Body, Error};
+pub use error::{ApiError, Body, DecodeError, Error, HttpError};
 pub use legacy::{DelegationRequest, DelegationResponse, SocialAccessTokenRequest};
 pub use mfa::{
     Authenticator, DeleteAuthenticatorRequest, ListAuthenticatorsRequest, MfaAssociateRequest,

@@ -76,7 +76,10 @@ fn an_error_answer_is_a_typed_error() {
         .realm(auth0_standin::CONNECTION)
         .send()
         .unwrap_err();
-    assert!(matches!(err, auth0_auth::Error::Api(_)), "{err:?}");
+    assert!(
+        matches!(err, auth0_auth::Error::Http(auth0_auth::HttpError::Api(_))),
+        "{err:?}"
+    );
     assert_eq!(err.error(), Some("invalid_grant"));
 
     let wrong = client(&tenant, "not-the-secret");

@@ -19,8 +19,13 @@
 //!   per client, calls run on the caller's thread;
 //! - [`Redis`] (feature `redis`): the connection the fleet stores share (DPoP replays,
 //!   web sessions, logout records, client-credentials tokens), every operation bounded;
-//! - the shared parts of the errors: [`ApiError`], [`Body`] (redacted `Debug`),
-//!   [`DecodeError`] (quotes no value), [`printable`] (no log-line injection).
+//! - [`HttpError`]: what can go wrong in one exchange (an error answer, a timeout, a failed
+//!   connection, a redirect, a body too large or of the wrong shape, a request that cannot be
+//!   made), written once; the clients' `Error` types wrap it. Its parts: [`ApiError`],
+//!   [`Body`] (redacted `Debug`), [`DecodeError`] (quotes no value), [`printable`] (no
+//!   log-line injection);
+//! - [`HttpSettings`]: what every client builder sets (timeouts, retry policy, body cap,
+//!   clock, HTTP client, telemetry), with one meaning.
 //!
 //! The SDK crates re-export what their users name; this crate is their common ground.
 //!
@@ -52,7 +57,9 @@ mod retry;
 mod secret;
 mod secret_names;
 mod send;
+mod settings;
 mod telemetry;
+mod transport;
 mod url;
 
 use reqwest::header::HeaderValue;
@@ -73,7 +80,9 @@ pub use send::{
     Attempts, Deadline, Exchange, SendError, TimedOut, copy_request, send, send_with_retry,
     send_within,
 };
+pub use settings::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpSettings};
 pub use telemetry::{HEADER as TELEMETRY_HEADER, Telemetry};
+pub use transport::HttpError;
 pub use url::{
     DomainError, PathSegmentError, base_url, check_segment, encode_segment, is_loopback,
     redact_error_url, redact_link, same_origin,
@@ -105,92 +114,4 @@ pub fn http_client(
         builder = builder.timeout(timeout);
     }
     builder.build()
-}
-
-/// What [`error_constructors!`] names, whatever the calling crate depends on.
-#[doc(hidden)]
-pub mod __private {
-    pub use bytes::Bytes;
-    pub use reqwest;
-}
-
-/// Implements the constructors every client's `Error` enum shares, from the failures of
-/// [`send`], [`read_body`] and error answers, on an enum with the variants
-/// `Timeout` (`{ operation, source: TimedOut }`), `Connection`, `Http` (`{ operation, source:
-/// reqwest::Error }`), `Redirect`
-/// (`{ operation, location }`), `TooLarge` (`{ operation, limit }`), `InvalidRequest`
-/// (`{ operation, message }`), `Api(Box<ApiError>)` and `RateLimited { reset, error }`:
-/// `from_reqwest`, `from_answer`, `from_send`, `from_body` (crate-private).
-#[macro_export]
-macro_rules! error_constructors {
-    ($error:ident) => {
-        impl $error {
-            /// A transport failure: a timeout, a failed connection, or another HTTP error.
-            /// The URL it names is printed without its query ([`redact_error_url`]).
-            pub(crate) fn from_reqwest(
-                operation: &'static str,
-                source: $crate::__private::reqwest::Error,
-            ) -> Self {
-                let source = $crate::redact_error_url(source);
-                if source.is_timeout() {
-                    $error::Timeout {
-                        operation,
-                        source: $crate::TimedOut::Http(source),
-                    }
-                } else if source.is_connect() || source.is_request() {
-                    $error::Connection { operation, source }
-                } else {
-                    $error::Http { operation, source }
-                }
-            }
-
-            /// A non-success answer: [`RateLimited`]($error::RateLimited) for 429, else `Api`.
-            pub(crate) fn from_answer(
-                operation: &'static str,
-                status: $crate::__private::reqwest::StatusCode,
-                headers: $crate::__private::reqwest::header::HeaderMap,
-                body: $crate::__private::Bytes,
-            ) -> Self {
-                let error = Box::new($crate::ApiError::new(operation, status, headers, body));
-                if status == $crate::__private::reqwest::StatusCode::TOO_MANY_REQUESTS {
-                    let reset = error.rate_limit_reset();
-                    $error::RateLimited { reset, error }
-                } else {
-                    $error::Api(error)
-                }
-            }
-
-            /// What [`send`]($crate::send) gave up with.
-            pub(crate) fn from_send(operation: &'static str, e: $crate::SendError<$error>) -> Self {
-                match e {
-                    $crate::SendError::Build(e) => e,
-                    $crate::SendError::Http(e) => $error::from_reqwest(operation, e),
-                    $crate::SendError::Redirect { location } => $error::Redirect {
-                        operation,
-                        location,
-                    },
-                    $crate::SendError::Timeout { after } => $error::Timeout {
-                        operation,
-                        source: $crate::TimedOut::Deadline { after },
-                    },
-                    other => $error::InvalidRequest {
-                        operation,
-                        message: other.to_string(),
-                    },
-                }
-            }
-
-            /// Why a body could not be read.
-            pub(crate) fn from_body(operation: &'static str, e: $crate::BodyError) -> Self {
-                match e {
-                    $crate::BodyError::TooLarge { limit } => $error::TooLarge { operation, limit },
-                    $crate::BodyError::Read(e) => $error::from_reqwest(operation, e),
-                    other => $error::InvalidRequest {
-                        operation,
-                        message: other.to_string(),
-                    },
-                }
-            }
-        }
-    };
 }

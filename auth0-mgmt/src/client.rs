@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auth0_auth::client_auth::AssertionAlgorithm;
-use auth0_http::{AccessToken, ClientSecret, Clock, RetryPolicy, Telemetry};
+use auth0_http::{AccessToken, ClientSecret, Clock, HttpSettings, RetryPolicy, Telemetry};
 
 use crate::Error;
 use crate::runtime::Shared;
@@ -40,13 +40,7 @@ impl Client {
             domain: domain.into(),
             credentials: None,
             audience: None,
-            http: None,
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
-            retry: RetryPolicy::default(),
-            telemetry: true,
-            max_body: auth0_http::DEFAULT_BODY_LIMIT,
-            clock: auth0_http::system_clock(),
+            settings: HttpSettings::default(),
             custom_domain: None,
         }
     }
@@ -93,13 +87,7 @@ pub struct ClientBuilder {
     domain: String,
     credentials: Option<Credentials>,
     audience: Option<String>,
-    http: Option<reqwest::Client>,
-    timeout: Duration,
-    connect_timeout: Duration,
-    retry: RetryPolicy,
-    telemetry: bool,
-    max_body: usize,
-    clock: Arc<dyn Clock>,
+    settings: HttpSettings,
     custom_domain: Option<String>,
 }
 
@@ -116,9 +104,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("domain", &self.domain)
             .field("credentials", &credentials)
             .field("audience", &self.audience)
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
-            .field("telemetry", &self.telemetry)
+            .field("settings", &self.settings)
             .field("custom_domain", &self.custom_domain)
             .finish_non_exhaustive()
     }
@@ -176,62 +162,84 @@ impl ClientBuilder {
         self
     }
 
+    /// Everything [`HttpSettings`] holds at once (timeouts, retry policy, body cap, clock,
+    /// HTTP client, telemetry), as every client builder of the SDK takes it; the setters
+    /// below change one of them. The token requests of client credentials are made with the
+    /// same settings.
+    pub fn http_settings(mut self, settings: HttpSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
     /// The largest success answer read (16 MiB by default); a longer one is
-    /// [`Error::TooLarge`]. Error answers keep their first 64 KiB. Streamed answers are read
-    /// piece by piece, whatever their length: each line of a users export file, and each
-    /// line and event of an event stream, is capped by this size instead (a longer one ends
-    /// the stream with [`Error::Stream`]).
+    /// [`HttpError::TooLarge`](crate::HttpError::TooLarge). Error answers keep their first
+    /// 64 KiB. Streamed answers are read piece by piece, whatever their length: each line of
+    /// a users export file, and each line and event of an event stream, is capped by this
+    /// size instead (a longer one ends the stream with [`Error::Stream`]).
     pub fn max_body_size(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
+        self.settings = self.settings.max_body_size(bytes);
         self
     }
 
     /// The clock retries wait on and tokens are timed by (the real one by default; tests pass
     /// an [`auth0_http::ManualClock`]).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.settings = self.settings.clock(clock);
         self
     }
 
     /// Uses this `reqwest::Client` (its pool, proxy, TLS and timeout settings). Whatever its
     /// redirect policy, no request follows a redirect: bodies cannot be re-sent by it, and an
-    /// answer that redirects, or comes from another origin, is [`Error::Redirect`].
+    /// answer that redirects, or comes from another origin, is
+    /// [`HttpError::Redirect`](crate::HttpError::Redirect).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+        self.settings = self.settings.http_client(client);
         self
     }
 
-    /// Total time allowed for one attempt of a request, from sending it to reading the whole
-    /// answer (default 30 s), and for waiting for a token. With
-    /// [`http_client`](Self::http_client), that client's own timeout applies too.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+    /// The total time one attempt of a request may take, from sending it to reading the whole
+    /// answer (30 s by default), and the wait for a token; `None` sets no deadline of the
+    /// client's. With [`http_client`](Self::http_client), that client's own timeout applies
+    /// too. Request builders can override it.
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.settings = self.settings.timeout(timeout);
         self
     }
 
-    /// Time allowed to connect (default 10 s).
+    /// The time allowed to connect (10 s by default), for the HTTP client this builder makes.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.settings = self.settings.connect_timeout(timeout);
         self
     }
 
     /// How many times a rate-limited (429) request, or an idempotent one whose connection
     /// failed, is retried (default 3, at most 10; 0 turns retries off).
     pub fn max_retries(mut self, retries: u32) -> Self {
-        self.retry = self.retry.max_retries(retries.min(MAX_RETRIES_CAP));
+        let policy = self
+            .settings
+            .get_retry_policy()
+            .clone()
+            .max_retries(retries);
+        self.settings = self.settings.retry_policy(policy);
         self
     }
 
-    /// The whole retry policy (backoff, cap, overall deadline).
+    /// The whole retry policy (backoff, cap, overall deadline); at most 10 retries
+    /// ([`MAX_RETRIES_CAP`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        let retries = policy.retries().min(MAX_RETRIES_CAP);
-        self.retry = policy.max_retries(retries);
+        self.settings = self.settings.retry_policy(policy);
         self
     }
 
     /// Sends the `Auth0-Client` telemetry header (on by default).
     pub fn telemetry(mut self, enabled: bool) -> Self {
-        self.telemetry = enabled;
+        self.settings = self.settings.telemetry(enabled);
+        self
+    }
+
+    /// Sends this telemetry instead of the default (for SDKs built on this crate).
+    pub fn telemetry_info(mut self, telemetry: Telemetry) -> Self {
+        self.settings = self.settings.telemetry_info(telemetry);
         self
     }
 
@@ -265,27 +273,23 @@ impl ClientBuilder {
         }
         let base = base_url(&self.domain)?;
         let tenant = base.trim_end_matches("/api/v2").to_string();
-        let telemetry = Telemetry::for_crate(TELEMETRY_CRATE);
+        let settings = self.settings;
         let audience = self.audience.clone().unwrap_or_else(|| format!("{base}/"));
-        let http = match self.http {
-            Some(h) => h,
-            // No total timeout on the HTTP client: each attempt's deadline is watched by the
-            // client's `Watchdog`, and streamed answers set theirs on the request.
-            None => auth0_http::http_client(self.connect_timeout, None)
-                .map_err(|e| Error::Config(format!("HTTP client: {e}")))?,
-        };
+        // No total timeout on the HTTP client: each attempt's deadline is watched by the
+        // client's `Watchdog`, and streamed answers set theirs on the request.
+        let http = settings
+            .build_http_client()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let clock = Arc::clone(settings.get_clock());
         let auth_client = |builder: auth0_auth::ClientBuilder| {
-            let builder = builder
-                .http_client(http.clone())
-                .timeout(self.timeout)
-                .clock(Arc::clone(&self.clock));
-            // The token requests say what the API calls say.
-            let builder = if self.telemetry {
-                builder.telemetry_info(telemetry.clone())
-            } else {
-                builder.telemetry(false)
-            };
+            // The token requests are made with the same settings and say what the API calls
+            // say.
+            let mut token_settings = settings.clone().http_client(http.clone());
+            if let Some(telemetry) = settings.telemetry_for(TELEMETRY_CRATE) {
+                token_settings = token_settings.telemetry_info(telemetry);
+            }
             builder
+                .http_settings(token_settings)
                 .build()
                 .map_err(|e| Error::Config(format!("token client: {e}")))
         };
@@ -303,11 +307,7 @@ impl ClientBuilder {
                         "the token is not a valid header value".into(),
                     ));
                 }
-                TokenCache::from_source(
-                    Arc::new(StaticToken(token)),
-                    false,
-                    Arc::clone(&self.clock),
-                )
+                TokenCache::from_source(Arc::new(StaticToken(token)), false, Arc::clone(&clock))
             }
             Some(Credentials::ClientSecret { client_id, secret }) => {
                 let auth = auth_client(
@@ -330,7 +330,7 @@ impl ClientBuilder {
                 TokenCache::client_credentials(auth, audience)
             }
             Some(Credentials::Source(source)) => {
-                TokenCache::from_source(source, true, Arc::clone(&self.clock))
+                TokenCache::from_source(source, true, Arc::clone(&clock))
             }
         };
         let parsed = reqwest::Url::parse(&base)
@@ -339,12 +339,18 @@ impl ClientBuilder {
             endpoint_template: crate::runtime::endpoint_template(&parsed),
             base: parsed,
             tokens,
-            telemetry: self.telemetry.then(telemetry_value),
-            retry: self.retry,
-            timeout: self.timeout,
+            telemetry: match settings.get_telemetry_info() {
+                _ if !settings.get_telemetry() => None,
+                Some(telemetry) => Some(telemetry.header_value()),
+                None => Some(telemetry_value()),
+            },
+            retry: capped(settings.get_retry_policy()),
+            timeout: settings.get_timeout(),
             watchdog: auth0_http::Watchdog::new(),
-            max_body: self.max_body,
-            clock: self.clock,
+            max_body: settings
+                .get_max_body_size()
+                .unwrap_or(auth0_http::DEFAULT_BODY_LIMIT),
+            clock,
             custom_domain: self.custom_domain,
         });
         Ok(Client {
@@ -368,6 +374,12 @@ fn telemetry_value() -> reqwest::header::HeaderValue {
             .unwrap_or_default()
     });
     reqwest::header::HeaderValue::from_static(text)
+}
+
+/// The policy with at most [`MAX_RETRIES_CAP`] retries.
+fn capped(policy: &RetryPolicy) -> RetryPolicy {
+    let retries = policy.retries().min(MAX_RETRIES_CAP);
+    policy.clone().max_retries(retries)
 }
 
 /// The crate named in `env.crate` of the telemetry, for the API calls and the token requests.

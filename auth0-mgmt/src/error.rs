@@ -2,69 +2,23 @@
 
 use std::time::SystemTime;
 
-use bytes::Bytes;
 use reqwest::StatusCode;
 
-pub use auth0_http::{ApiError, DecodeError};
+pub use auth0_http::{ApiError, Body, DecodeError, HttpError};
 
 /// Everything that can go wrong calling the Management API.
 ///
-/// `Debug` does not print the bodies of success answers (`Decode`, `UnexpectedAnswer`): they
-/// may carry secrets (a created application's `client_secret`); read them from the fields.
+/// `Debug` does not print the bodies of success answers ([`HttpError::Decode`],
+/// `UnexpectedAnswer`): they may carry secrets (a created application's `client_secret`); read
+/// them from the fields.
 #[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The API answered with an error status.
-    #[error("{0}")]
-    Api(Box<ApiError>),
-    /// The API answered 429; `reset` is when the limit resets (from `X-RateLimit-Reset`).
-    #[error("rate limited: {error}")]
-    RateLimited {
-        /// When the rate limit resets, if the server said.
-        reset: Option<SystemTime>,
-        /// The answer itself.
-        error: Box<ApiError>,
-    },
-    /// The request timed out.
-    #[error("{operation}: request timed out")]
-    Timeout {
-        /// The operation.
-        operation: &'static str,
-        /// The client's deadline for the attempt passed, or the HTTP client gave up.
-        #[source]
-        source: auth0_http::TimedOut,
-    },
-    /// The server could not be reached or the connection broke.
-    #[error("{operation}: connection failed: {source}")]
-    Connection {
-        /// The operation.
-        operation: &'static str,
-        /// The underlying error.
-        #[source]
-        source: reqwest::Error,
-    },
-    /// The server answered with a redirect (or the HTTP client followed one to another
-    /// origin): requests carrying the token never follow redirects.
-    #[error(
-        "{operation}: the server redirected the request to {}",
-        auth0_http::printable(&auth0_http::redact_link(location))
-    )]
-    Redirect {
-        /// The operation.
-        operation: &'static str,
-        /// Where the redirect pointed, whole (`Display` and `Debug` print it without its
-        /// query: a pre-signed link's signature).
-        location: String,
-    },
-    /// The answer is larger than the client's cap
-    /// ([`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size)).
-    #[error("{operation}: the answer is larger than {limit} bytes")]
-    TooLarge {
-        /// The operation.
-        operation: &'static str,
-        /// The cap, in bytes.
-        limit: usize,
-    },
+    /// The exchange with the API failed: an error answer (a rate limit among them), a
+    /// timeout, a failed connection, a redirect, an answer too large or of the wrong shape, a
+    /// request that could not be made. Printed as it is.
+    #[error(transparent)]
+    Http(#[from] HttpError),
     /// No token came within the request's timeout (a token source that does not answer).
     #[error("{operation}: no Management API token within {after:?}")]
     TokenTimeout {
@@ -72,19 +26,6 @@ pub enum Error {
         operation: &'static str,
         /// The timeout.
         after: std::time::Duration,
-    },
-    /// A success answer whose body does not match its type.
-    #[error("{operation}: the answer does not match its type at `{path}`: {source}")]
-    Decode {
-        /// The operation.
-        operation: &'static str,
-        /// JSON path of the mismatch.
-        path: String,
-        /// What did not match (no value of the body is quoted).
-        #[source]
-        source: DecodeError,
-        /// The raw body.
-        body: Bytes,
     },
     /// A success answer of a shape none of the documented ones matches (kept as sent).
     #[error("{operation}: the answer has an undocumented shape")]
@@ -94,17 +35,10 @@ pub enum Error {
         /// The answer.
         body: serde_json::Value,
     },
-    /// The request could not be built (missing required value, bad header value, ...).
-    #[error("{operation}: invalid request: {message}")]
-    InvalidRequest {
-        /// The operation.
-        operation: &'static str,
-        /// What is wrong.
-        message: String,
-    },
-    /// A Management API token could not be obtained (client credentials refused, ...).
-    #[error("could not get a Management API token: {0}")]
-    Token(#[source] Box<auth0_auth::Error>),
+    /// A Management API token could not be obtained (client credentials refused, ...):
+    /// printed as the token request's own error (`oauth/token answered 401 ...`).
+    #[error(transparent)]
+    Token(Box<auth0_auth::Error>),
     /// A token request failed moments ago, and this call did not ask again; this is its
     /// message. Concurrent callers share one token request and its outcome (the caller that
     /// made it gets the failure itself, as [`Error::Token`] for client credentials), and after
@@ -160,15 +94,6 @@ pub enum Error {
     /// The client is misconfigured (bad domain, missing credentials, ...).
     #[error("invalid client configuration: {0}")]
     Config(String),
-    /// Another HTTP-level failure (reading the body, ...).
-    #[error("{operation}: HTTP error: {source}")]
-    Http {
-        /// The operation.
-        operation: &'static str,
-        /// The underlying error.
-        #[source]
-        source: reqwest::Error,
-    },
 }
 
 impl std::fmt::Debug for Error {
@@ -180,61 +105,16 @@ impl std::fmt::Debug for Error {
             }
         }
         match self {
-            Error::Api(e) => f.debug_tuple("Api").field(e).finish(),
-            Error::RateLimited { reset, error } => f
-                .debug_struct("RateLimited")
-                .field("reset", reset)
-                .field("error", error)
-                .finish(),
-            Error::Timeout { operation, source } => f
-                .debug_struct("Timeout")
-                .field("operation", operation)
-                .field("source", source)
-                .finish(),
-            Error::Connection { operation, source } => f
-                .debug_struct("Connection")
-                .field("operation", operation)
-                .field("source", source)
-                .finish(),
-            Error::Decode {
-                operation,
-                path,
-                source,
-                body,
-            } => f
-                .debug_struct("Decode")
-                .field("operation", operation)
-                .field("path", path)
-                .field("source", source)
-                .field("body", &Withheld(body.len()))
-                .finish(),
+            Error::Http(e) => f.debug_tuple("Http").field(e).finish(),
             Error::UnexpectedAnswer { operation, body } => f
                 .debug_struct("UnexpectedAnswer")
                 .field("operation", operation)
                 .field("body", &Withheld(body.to_string().len()))
                 .finish(),
-            Error::Redirect {
-                operation,
-                location,
-            } => f
-                .debug_struct("Redirect")
-                .field("operation", operation)
-                .field("location", &auth0_http::redact_link(location))
-                .finish(),
-            Error::TooLarge { operation, limit } => f
-                .debug_struct("TooLarge")
-                .field("operation", operation)
-                .field("limit", limit)
-                .finish(),
             Error::TokenTimeout { operation, after } => f
                 .debug_struct("TokenTimeout")
                 .field("operation", operation)
                 .field("after", after)
-                .finish(),
-            Error::InvalidRequest { operation, message } => f
-                .debug_struct("InvalidRequest")
-                .field("operation", operation)
-                .field("message", message)
                 .finish(),
             Error::Token(e) => f.debug_tuple("Token").field(e).finish(),
             Error::TokenShared(m) => f.debug_tuple("TokenShared").field(m).finish(),
@@ -261,11 +141,6 @@ impl std::fmt::Debug for Error {
                 .field("operation", operation)
                 .field("message", message)
                 .finish(),
-            Error::Http { operation, source } => f
-                .debug_struct("Http")
-                .field("operation", operation)
-                .field("source", source)
-                .finish(),
         }
     }
 }
@@ -285,21 +160,45 @@ impl Error {
         self.api().map(ApiError::status)
     }
 
-    /// The API's error answer, for `Api` and `RateLimited`.
-    pub fn api(&self) -> Option<&ApiError> {
+    /// The failed exchange, for [`Error::Http`].
+    pub fn http(&self) -> Option<&HttpError> {
         match self {
-            Error::Api(e) | Error::RateLimited { error: e, .. } => Some(e),
+            Error::Http(e) => Some(e),
             _ => None,
         }
     }
 
+    /// The API's error answer (a rate limit among them).
+    pub fn api(&self) -> Option<&ApiError> {
+        self.http().and_then(HttpError::api)
+    }
+
+    /// When a rate limit resets, for a rate-limited answer that said.
+    pub fn rate_limit_reset(&self) -> Option<SystemTime> {
+        self.http().and_then(HttpError::rate_limit_reset)
+    }
+
+    /// Whether the request timed out (or no token came in time).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::TokenTimeout { .. }) || self.http().is_some_and(HttpError::is_timeout)
+    }
+
     /// A required value of a request builder was not set.
     pub fn missing(operation: &'static str, what: &str) -> Self {
-        Error::InvalidRequest {
-            operation,
-            message: format!("{what} is required"),
-        }
+        Error::invalid(operation, format!("{what} is required"))
+    }
+
+    /// A request that could not be made ([`HttpError::InvalidRequest`]).
+    pub(crate) fn invalid(operation: &'static str, message: impl Into<String>) -> Self {
+        HttpError::invalid_request(operation, message).into()
+    }
+
+    /// A success body that does not match its type ([`HttpError::Decode`]).
+    pub(crate) fn decode(
+        operation: &'static str,
+        body: impl Into<Body>,
+        source: DecodeError,
+    ) -> Self {
+        HttpError::decode(operation, body, source).into()
     }
 }
-
-auth0_http::error_constructors!(Error);

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use futures::stream::{self, BoxStream};
 
 use crate::resources::EventsSubscribeRequest;
-use crate::{ByteStream, Error, types};
+use crate::{ByteStream, Error, HttpError, types};
 
 const OPERATION: &str = "events.subscribe";
 
@@ -164,7 +164,7 @@ impl Subscription<'_> {
             };
             match tokio::time::timeout(self.settings.idle_timeout, body.next()).await {
                 Ok(Some(Ok(chunk))) => self.parser.feed(&chunk),
-                Ok(Some(Err(e))) => self.dropped(Error::from_reqwest(OPERATION, e)),
+                Ok(Some(Err(e))) => self.dropped(HttpError::from_reqwest(OPERATION, e).into()),
                 Ok(None) => self.dropped(Error::stream(OPERATION, "the server closed the stream")),
                 Err(_) => self.dropped(Error::stream(OPERATION, format!(
                     "no data for {:?}",
@@ -210,10 +210,11 @@ impl Subscription<'_> {
             let answer = tokio::time::timeout(idle, request.send())
                 .await
                 .unwrap_or_else(|_| {
-                    Err(Error::Timeout {
+                    Err(HttpError::Timeout {
                         operation: OPERATION,
                         source: auth0_http::TimedOut::Deadline { after: idle },
-                    })
+                    }
+                    .into())
                 });
             match answer {
                 Ok(body) => {
@@ -221,7 +222,13 @@ impl Subscription<'_> {
                     return Ok(());
                 }
                 // Transport failures are tried again; what the API refuses is final.
-                Err(e @ (Error::Connection { .. } | Error::Timeout { .. } | Error::Http { .. })) => {
+                Err(
+                    e @ Error::Http(
+                        HttpError::Connection { .. }
+                        | HttpError::Timeout { .. }
+                        | HttpError::Transport { .. },
+                    ),
+                ) => {
                     tracing::debug!(error = %e, "event stream not answered; reconnecting");
                     self.failures += 1;
                     self.last_error = Some(e);

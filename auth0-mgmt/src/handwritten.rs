@@ -166,9 +166,11 @@ fn multipart(
                 || fields.iter().any(|(_, v)| v.contains(&candidate));
             (!clash).then_some(candidate)
         })
-        .ok_or_else(|| Error::InvalidRequest {
-            operation: IMPORT_OPERATION,
-            message: "no multipart boundary could be made for this file".to_owned(),
+        .ok_or_else(|| {
+            Error::invalid(
+                IMPORT_OPERATION,
+                "no multipart boundary could be made for this file",
+            )
         })?;
     // Quotes and line breaks cannot stand in a quoted header parameter.
     let file_name: String = file_name

@@ -9,7 +9,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::resources::{Jobs, JobsUsersExports};
-use crate::{Client, Error, types};
+use crate::{Client, Error, HttpError, types};
 
 const EXPORT_OPERATION: &str = "jobs.users_exports.read";
 
@@ -169,10 +169,7 @@ impl<'a> JobsUsersExports<'a> {
 
 /// The request for a completed export's file.
 fn export_request(job: &types::GetJobResponseContent) -> Result<reqwest::Request, Error> {
-    let invalid = |message: &str| Error::InvalidRequest {
-        operation: EXPORT_OPERATION,
-        message: message.to_owned(),
-    };
+    let invalid = |message: &str| Error::invalid(EXPORT_OPERATION, message);
     if job.format.as_ref().is_some_and(|f| f.as_str() != "json") {
         return Err(invalid(
             "the export is not `format: \"json\"`; its file is not one JSON user per line",
@@ -263,7 +260,7 @@ impl Lines {
                         .map_err(|e| Error::stream(EXPORT_OPERATION, format!("the file ends early: {e}")))?;
                     self.finished = true;
                 }
-                Err(e) => return Err(Error::from_reqwest(EXPORT_OPERATION, e)),
+                Err(e) => return Err(HttpError::from_reqwest(EXPORT_OPERATION, e).into()),
             }
         }
     }

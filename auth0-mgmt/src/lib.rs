@@ -55,10 +55,10 @@ mod untagged;
 pub use auth0_auth::client_auth::AssertionAlgorithm;
 /// The HTTP runtime the client is built on (`auth0-http`): its clock, retry rule and pieces.
 pub use auth0_http as http;
-pub use auth0_http::{RateLimit, RetryPolicy};
+pub use auth0_http::{HttpSettings, RateLimit, RetryPolicy};
 pub use byte_stream::ByteStream;
 pub use client::{Client, ClientBuilder, MAX_RETRIES_CAP};
-pub use error::{ApiError, Error};
+pub use error::{ApiError, Body, DecodeError, Error, HttpError};
 #[allow(
     unused_imports,
     reason = "empty without the `jobs` and `events` features"
@@ -85,7 +85,7 @@ pub(crate) use {open_enum::open_enum, untagged::untagged};
 
 /// Decodes JSON into a generated type the way the client decodes answers: for payloads that
 /// reach a service outside the client, such as log stream deliveries (`types::Log`) or a users
-/// export. A mismatch is an [`Error::Decode`] naming the JSON path, with the bytes kept.
+/// export. A mismatch is an [`HttpError::Decode`] naming the JSON path, with the bytes kept.
 ///
 /// ```
 /// let user: auth0_mgmt::types::GetUserResponseContent =
@@ -96,7 +96,8 @@ pub(crate) use {open_enum::open_enum, untagged::untagged};
 ///     br#"{"identities": [{"isSocial": "no"}]}"#,
 /// )
 /// .unwrap_err();
-/// assert!(matches!(err, auth0_mgmt::Error::Decode { ref path, .. } if path == "identities[0].isSocial"));
+/// use auth0_mgmt::{Error, HttpError};
+/// assert!(matches!(err, Error::Http(HttpError::Decode { ref path, .. }) if path == "identities[0].isSocial"));
 /// # Ok::<(), auth0_mgmt::Error>(())
 /// ```
 pub fn from_json<T: serde::de::DeserializeOwned>(json: &[u8]) -> Result<T, Error> {

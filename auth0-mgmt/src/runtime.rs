@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use auth0_http::{Clock, Repeat, RetryPolicy};
+use auth0_http::{Clock, HttpError, Repeat, RetryPolicy};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
@@ -76,10 +76,7 @@ impl RequestOptions {
     /// Adds the extra headers and query parameters to a built request.
     fn apply(&self, operation: &'static str, request: &mut reqwest::Request) -> Result<(), Error> {
         if let Some(why) = &self.refused {
-            return Err(Error::InvalidRequest {
-                operation,
-                message: why.clone(),
-            });
+            return Err(Error::invalid(operation, why.clone()));
         }
         if !self.query.is_empty() {
             let mut pairs = request.url_mut().query_pairs_mut();
@@ -102,7 +99,7 @@ macro_rules! request_options {
             /// Adds a header to this request, replacing one of the same name the operation
             /// sets. `Authorization` cannot be set here (the client authorizes every request);
             /// a name or value that is not one fails the request with
-            /// [`Error::InvalidRequest`]($crate::Error::InvalidRequest). Values of
+            /// [`HttpError::InvalidRequest`]($crate::HttpError::InvalidRequest). Values of
             /// credential-like names are kept out of `Debug` output.
             #[inline]
             pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -113,7 +110,7 @@ macro_rules! request_options {
             /// Adds a query parameter to this request, after the operation's own (prefer the
             /// typed setter where the operation has one: both would be sent). A
             /// credential-named parameter (`access_token`, `client_secret`, ...) fails the
-            /// request with [`Error::InvalidRequest`]($crate::Error::InvalidRequest), as an
+            /// request with [`HttpError::InvalidRequest`]($crate::HttpError::InvalidRequest), as an
             /// `Authorization` header does: a URL ends up in logs.
             #[inline]
             pub fn query(mut self, name: &str, value: &str) -> Self {
@@ -232,8 +229,9 @@ pub(crate) struct Shared {
     /// `Auth0-Client`, unless telemetry is off.
     pub(crate) telemetry: Option<HeaderValue>,
     pub(crate) retry: RetryPolicy,
-    /// The client's timeout of one attempt, which also bounds the wait for a token.
-    pub(crate) timeout: Duration,
+    /// The client's timeout of one attempt, which also bounds the wait for a token (`None`:
+    /// no deadline of the client's).
+    pub(crate) timeout: Option<Duration>,
     /// The attempts' deadlines (watched by one thread of the process, not a timer per request).
     pub(crate) watchdog: auth0_http::Watchdog,
     /// The largest success answer read.
@@ -293,10 +291,10 @@ impl auth0_http::Attempts for Attempts<'_> {
             },
             Requests::Kept(kept) => {
                 let Some(original) = kept else {
-                    return Err(Error::InvalidRequest {
-                        operation: "request",
-                        message: "the request body cannot be sent twice".to_owned(),
-                    });
+                    return Err(Error::invalid(
+                        "request",
+                        "the request body cannot be sent twice",
+                    ));
                 };
                 let copy = if attempt == 1 && !self.again {
                     None
@@ -429,7 +427,7 @@ pub fn finish(
 ) -> Result<reqwest::Request, Error> {
     request
         .build()
-        .map_err(|e| Error::from_reqwest(operation, e))
+        .map_err(|e| HttpError::from_reqwest(operation, e).into())
 }
 
 /// The body of what [`send_json`] and its siblings answer: the builders' `send`. A
@@ -482,15 +480,15 @@ async fn send_bytes(
             .watchdog
             .within(deadline, reading)
             .await
-            .map_err(|_| Error::Timeout {
+            .map_err(|_| HttpError::Timeout {
                 operation,
                 source: auth0_http::TimedOut::Deadline {
-                    after: options.timeout.unwrap_or(shared.timeout),
+                    after: options.timeout.or(shared.timeout).unwrap_or(Duration::MAX),
                 },
             })?,
         None => reading.await,
     };
-    let body = body.map_err(|e| Error::from_body(operation, e))?;
+    let body = body.map_err(|e| HttpError::from_body(operation, e))?;
     Ok((status, headers, body))
 }
 
@@ -551,7 +549,7 @@ async fn send(
     answer: Answer,
 ) -> Result<(StatusCode, HeaderMap, reqwest::Response, Option<Instant>), Error> {
     let shared = client.shared();
-    let timeout = options.timeout.unwrap_or(shared.timeout);
+    let timeout = options.timeout.or(shared.timeout);
     // The request of an attempt, all but its token.
     let request = || -> Result<reqwest::Request, Error> {
         let mut request = build()?;
@@ -562,24 +560,29 @@ async fn send(
                 .insert(auth0_http::TELEMETRY_HEADER, telemetry.clone());
         }
         if answer == Answer::Stream {
-            *request.timeout_mut() = Some(timeout);
+            *request.timeout_mut() = timeout;
         }
         Ok(request)
     };
     let first = request()?;
     let token = match shared.tokens.fresh() {
         Some(token) => token,
-        None => match tokio::time::timeout(timeout, shared.tokens.authorization()).await {
-            Ok(token) => token?,
-            Err(_) => {
-                return Err(Error::TokenTimeout {
-                    operation,
-                    after: timeout,
-                });
+        None => match timeout {
+            Some(timeout) => {
+                match tokio::time::timeout(timeout, shared.tokens.authorization()).await {
+                    Ok(token) => token?,
+                    Err(_) => {
+                        return Err(Error::TokenTimeout {
+                            operation,
+                            after: timeout,
+                        });
+                    }
+                }
             }
+            None => shared.tokens.authorization().await?,
         },
     };
-    let deadline = (answer == Answer::Read).then_some(timeout);
+    let deadline = timeout.filter(|_| answer == Answer::Read);
     let policy = options.retry.as_ref().unwrap_or(&shared.retry);
     let requests = Requests::Built {
         first: Some(first),
@@ -595,7 +598,7 @@ async fn send(
 }
 
 /// Sends a built request through the one send loop (retries, no redirect, a span) and
-/// returns a success answer; any other answer is an [`Error::Api`] with the body's prefix.
+/// returns a success answer; any other answer is an [`HttpError::Api`](crate::HttpError::Api) with the body's prefix.
 /// With `tokens` (the client's, and the token at hand), each attempt carries the token
 /// current when it is sent, and a 401 replaces the client's token and tries again. With
 /// `timeout`, each attempt has that long, watched by the client's watchdog; the success
@@ -633,7 +636,7 @@ pub(crate) async fn exchange(
     };
     let (response, deadline) = auth0_http::send_within(&exchange, &mut attempts)
         .await
-        .map_err(|e| Error::from_send(operation, e))?;
+        .map_err(|e| e.into_error(operation))?;
     if !response.status().is_success() {
         let status = response.status();
         let headers = response.headers().clone();
@@ -648,14 +651,14 @@ pub(crate) async fn exchange(
                 .unwrap_or_default(),
             None => reading.await,
         };
-        let mut error = Error::from_answer(operation, status, headers, body);
-        if let (StatusCode::FORBIDDEN, Error::Api(api)) = (status, &mut error) {
+        let mut error = HttpError::from_answer(operation, status, headers, body);
+        if let (StatusCode::FORBIDDEN, HttpError::Api(api)) = (status, &mut error) {
             let granted = tokens.and_then(TokenCache::fresh);
             if let Some(hint) = scope_hint(operation, granted.as_ref()) {
                 api.set_hint(hint);
             }
         }
-        return Err(error);
+        return Err(error.into());
     }
     Ok((response, deadline))
 }
@@ -817,9 +820,11 @@ pub(crate) fn header_value(
 ) -> Result<Option<HeaderValue>, Error> {
     value
         .map(|value| {
-            HeaderValue::from_str(value).map_err(|_| Error::InvalidRequest {
-                operation,
-                message: format!("the value of the `{name}` header is not a header value"),
+            HeaderValue::from_str(value).map_err(|_| {
+                Error::invalid(
+                    operation,
+                    format!("the value of the `{name}` header is not a header value"),
+                )
             })
         })
         .transpose()
@@ -833,9 +838,11 @@ pub(crate) fn encode_path(value: &str) -> String {
 /// Refuses a path value that is empty, `.` or `..` ([`auth0_http::check_segment`]): the
 /// request, token included, would go to another endpoint.
 pub(crate) fn path_value(operation: &'static str, name: &str, value: &str) -> Result<(), Error> {
-    auth0_http::check_segment(value).map_err(|_| Error::InvalidRequest {
-        operation,
-        message: format!("the path parameter `{name}` cannot be {value:?}"),
+    auth0_http::check_segment(value).map_err(|_| {
+        Error::invalid(
+            operation,
+            format!("the path parameter `{name}` cannot be {value:?}"),
+        )
     })
 }
 
@@ -844,10 +851,6 @@ pub(crate) fn decode<T: DeserializeOwned>(
     operation: &'static str,
     body: &[u8],
 ) -> Result<T, Error> {
-    auth0_http::decode_json(body).map_err(|source| Error::Decode {
-        operation,
-        path: source.path().unwrap_or(".").to_owned(),
-        source,
-        body: bytes::Bytes::copy_from_slice(body),
-    })
+    auth0_http::decode_json(body)
+        .map_err(|source| Error::decode(operation, bytes::Bytes::copy_from_slice(body), source))
 }

@@ -95,13 +95,19 @@ fn an_error_answer_is_a_typed_error() {
     let tenant = tenant();
     let mgmt = client(&tenant);
     let err = mgmt.users().get("auth0|nobody").send().unwrap_err();
-    assert!(matches!(err, auth0_mgmt::Error::Api(_)), "{err:?}");
+    assert!(
+        matches!(err, auth0_mgmt::Error::Http(auth0_mgmt::HttpError::Api(_))),
+        "{err:?}"
+    );
     assert_eq!(err.status(), Some(reqwest::StatusCode::NOT_FOUND));
 
     // A path value that cannot be one is refused before any request.
     let err = mgmt.users().get("..").send().unwrap_err();
     assert!(
-        matches!(err, auth0_mgmt::Error::InvalidRequest { .. }),
+        matches!(
+            err,
+            auth0_mgmt::Error::Http(auth0_mgmt::HttpError::InvalidRequest { .. })
+        ),
         "{err:?}"
     );
 

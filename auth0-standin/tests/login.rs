@@ -1139,11 +1139,11 @@ async fn backchannel_receiver() -> (String, Arc<Mutex<Vec<String>>>, tokio::task
 #[tokio::test]
 async fn logout_posts_verifiable_logout_tokens_to_the_applications_of_the_session() {
     let (url, received, _server) = backchannel_receiver().await;
-    // A port nobody listens on.
-    let closed = {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        format!("http://{}/logout", listener.local_addr().unwrap())
-    };
+    // A port held for the whole test and never listened on: connections to it are refused,
+    // and no other test's server can take it meanwhile.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let closed = format!("http://{}/logout", held.local_addr().unwrap());
     let s = tenant_with(vec![
         app().backchannel_logout_url(url.clone()),
         Application::new("second-app", "second-secret")

@@ -4,7 +4,7 @@
 use std::error::Error as _;
 use std::time::{Duration, UNIX_EPOCH};
 
-use auth0_auth::{Client, Error};
+use auth0_auth::{Client, Error, HttpError};
 use reqwest::StatusCode;
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -160,7 +160,7 @@ async fn rate_limited_with_and_without_reset() {
         .await
         .unwrap_err();
     match &err {
-        Error::RateLimited { reset, error } => {
+        Error::Http(HttpError::RateLimited { reset, error }) => {
             assert_eq!(
                 *reset,
                 Some(UNIX_EPOCH + Duration::from_secs(1_900_000_000))
@@ -190,7 +190,7 @@ async fn rate_limited_with_and_without_reset() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, Error::RateLimited { reset: None, .. }),
+            matches!(err, Error::Http(HttpError::RateLimited { reset: None, .. })),
             "{err:?}"
         );
         assert_eq!(err.rate_limit_reset(), None);
@@ -232,10 +232,10 @@ async fn timeout_against_a_slow_server() {
     assert!(
         matches!(
             err,
-            Error::Timeout {
+            Error::Http(HttpError::Timeout {
                 operation: "oauth/token",
                 ..
-            }
+            })
         ),
         "{err:?}"
     );
@@ -243,18 +243,20 @@ async fn timeout_against_a_slow_server() {
 
 #[tokio::test]
 async fn connection_failure() {
-    // A port that was just free: nothing listens on it.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // A port held for the whole test and never listened on: connections are refused.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = held.local_addr().unwrap().port();
     let client = Client::builder(format!("http://127.0.0.1:{port}"))
         .client_id(CLIENT_ID)
         .retry_policy(auth0_auth::http::RetryPolicy::disabled())
         .build()
         .unwrap();
     let err = client.userinfo("at").send().await.unwrap_err();
-    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Http(HttpError::Connection { .. })),
+        "{err:?}"
+    );
     assert!(err.source().is_some());
 }
 
@@ -275,7 +277,7 @@ async fn decode_error_names_the_path_and_hides_tokens() {
         .await
         .unwrap_err();
     match &err {
-        Error::Decode { path, body, .. } => {
+        Error::Http(HttpError::Decode { path, body, .. }) => {
             assert_eq!(path, "expires_in");
             assert!(body.text().contains("at_leak"));
         }
@@ -297,7 +299,10 @@ async fn decode_error_names_the_path_and_hides_tokens() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Http(HttpError::Decode { .. })),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -389,7 +394,9 @@ async fn redirects_are_not_followed() {
         .await
         .unwrap_err();
     match &err {
-        auth0_auth::Error::Redirect { location, .. } => assert_eq!(location, &target),
+        auth0_auth::Error::Http(auth0_auth::HttpError::Redirect { location, .. }) => {
+            assert_eq!(location, &target)
+        }
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains(&target), "{err}");
@@ -410,7 +417,7 @@ async fn redirects_are_not_followed() {
             .unwrap();
         let err = following.client_credentials().send().await.unwrap_err();
         assert!(
-            matches!(&err, auth0_auth::Error::Redirect { location, .. } if location.contains("/oauth/token")),
+            matches!(&err, auth0_auth::Error::Http(auth0_auth::HttpError::Redirect { location, .. }) if location.contains("/oauth/token")),
             "{status}: {err:?}"
         );
         for seen in elsewhere.received_requests().await.unwrap() {

@@ -312,7 +312,10 @@ async fn mfa_authenticators_list_and_delete() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, auth0_auth::Error::InvalidRequest { .. }),
+            matches!(
+                err,
+                auth0_auth::Error::Http(auth0_auth::HttpError::InvalidRequest { .. })
+            ),
             "{err:?}"
         );
     }

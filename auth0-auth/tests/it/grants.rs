@@ -503,7 +503,10 @@ async fn pkce_verifiers_follow_rfc_7636() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, auth0_auth::Error::InvalidRequest { .. }),
+        matches!(
+            err,
+            auth0_auth::Error::Http(auth0_auth::HttpError::InvalidRequest { .. })
+        ),
         "{err:?}"
     );
     assert!(server.received_requests().await.unwrap().is_empty());
@@ -531,7 +534,10 @@ async fn extra_parameters_cannot_set_client_authentication() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, auth0_auth::Error::InvalidRequest { .. }),
+            matches!(
+                err,
+                auth0_auth::Error::Http(auth0_auth::HttpError::InvalidRequest { .. })
+            ),
             "{name}: {err:?}"
         );
         assert!(err.to_string().contains(name), "{err}");

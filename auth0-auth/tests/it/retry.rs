@@ -206,10 +206,10 @@ async fn disabled_policy_sends_once() {
 async fn connection_failures_of_idempotent_requests_are_retried() {
     // Nothing listens on the port: every attempt fails to connect, and each is retried until
     // the count runs out, after a backoff each.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // (The port is held for the whole test, so no other test's server can take it.)
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = held.local_addr().unwrap().port();
     let backoff = Duration::from_millis(200);
     let policy = RetryPolicy::default()
         .max_retries(2)
@@ -223,7 +223,10 @@ async fn connection_failures_of_idempotent_requests_are_retried() {
         .build()
         .unwrap();
     let err = client.userinfo("at").send().await.unwrap_err();
-    assert!(matches!(err, auth0_auth::Error::Connection { .. }));
+    assert!(matches!(
+        err,
+        auth0_auth::Error::Http(auth0_auth::HttpError::Connection { .. })
+    ));
     let slept = clock.slept();
     assert_eq!(slept.len(), 2, "{slept:?}");
     assert!(
@@ -233,6 +236,9 @@ async fn connection_failures_of_idempotent_requests_are_retried() {
 
     // A POST is not retried after a connection failure.
     let err = client.passwordless_sms("+1555").send().await.unwrap_err();
-    assert!(matches!(err, auth0_auth::Error::Connection { .. }));
+    assert!(matches!(
+        err,
+        auth0_auth::Error::Http(auth0_auth::HttpError::Connection { .. })
+    ));
     assert_eq!(clock.slept().len(), 2, "no further wait");
 }

@@ -12,7 +12,7 @@ use auth0_auth::tokens::{
     MemoryTokenStore, StoreError, StoreFailure, StoreFuture, StoredToken, TokenCache, TokenKey,
     TokenStore, Tokens,
 };
-use auth0_auth::{Client, Error};
+use auth0_auth::{Client, Error, HttpError};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -182,7 +182,10 @@ async fn failures_back_off_doubling_and_honour_retry_after() {
     // A `Retry-After` is honoured.
     let limited = cache.audience("https://limited.example.com");
     let e = limited.token().await.unwrap_err();
-    assert!(matches!(e, Error::RateLimited { .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Http(HttpError::RateLimited { .. })),
+        "{e:?}"
+    );
     let before = asked().await;
     clock.advance(Duration::from_secs(19));
     limited.token().await.unwrap_err();

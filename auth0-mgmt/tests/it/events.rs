@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use auth0_mgmt::{Client, Error, EventStreamSettings};
+use auth0_mgmt::{Client, Error, EventStreamSettings, HttpError};
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{method, path};
@@ -150,7 +150,7 @@ async fn an_error_answer_ends_the_stream() {
     let items: Vec<_> = client.events().subscribe().events().collect().await;
     assert_eq!(items.len(), 1);
     assert!(
-        matches!(&items[0], Err(Error::Api(e)) if e.status() == 410),
+        matches!(&items[0], Err(Error::Http(HttpError::Api(e))) if e.status() == 410),
         "{:?}",
         items[0]
     );
@@ -334,6 +334,9 @@ async fn answers_that_never_come_end_the_stream_with_a_timeout() {
     let items = items(&client, settings, 10).await;
     assert_eq!(items.len(), 1);
     let err = items[0].as_ref().unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Http(HttpError::Timeout { .. })),
+        "{err:?}"
+    );
     assert_eq!(heads.lock().unwrap().len(), 3, "the first try and two more");
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use auth0_mgmt::{Client, Error, types};
+use auth0_mgmt::{Client, Error, HttpError, types};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -92,7 +92,10 @@ async fn path_values_cannot_walk_to_another_endpoint() {
     // refused before anything is sent, whatever the parameter's type.
     for id in ["..", ".", ""] {
         let err = client.users().delete(id).send().await.unwrap_err();
-        assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+        assert!(
+            matches!(err, Error::Http(HttpError::InvalidRequest { .. })),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("`id`"), "{err}");
         let err = client
             .users()
@@ -253,7 +256,7 @@ async fn a_missing_required_body_is_refused_before_sending() {
     let (server, client) = setup().await;
     let err = client.users().create().send().await.unwrap_err();
     match &err {
-        Error::InvalidRequest { operation, message } => {
+        Error::Http(HttpError::InvalidRequest { operation, message }) => {
             assert_eq!(*operation, "users.create");
             assert!(message.contains("request body"), "{message}");
         }
@@ -416,10 +419,10 @@ async fn rate_limits_carry_the_reset_time_when_given() {
         .await;
 
     match client.users().get("limited").send().await.unwrap_err() {
-        Error::RateLimited {
+        Error::Http(HttpError::RateLimited {
             reset: Some(at),
             error,
-        } => {
+        }) => {
             assert_eq!(at, UNIX_EPOCH + Duration::from_secs(reset));
             assert_eq!(error.message(), Some("Global limit has been reached"));
         }
@@ -427,7 +430,9 @@ async fn rate_limits_carry_the_reset_time_when_given() {
     }
     for id in ["limited-no-header", "limited-bad-header"] {
         match client.users().get(id).send().await.unwrap_err() {
-            Error::RateLimited { reset: None, error } => assert_eq!(error.status().as_u16(), 429),
+            Error::Http(HttpError::RateLimited { reset: None, error }) => {
+                assert_eq!(error.status().as_u16(), 429)
+            }
             other => panic!("expected RateLimited without a reset, got {other:?}"),
         }
     }
@@ -451,12 +456,12 @@ async fn a_body_of_the_wrong_shape_names_the_operation_and_json_path() {
         .mount(&server)
         .await;
     match client.users().get("odd").send().await.unwrap_err() {
-        Error::Decode {
+        Error::Http(HttpError::Decode {
             operation,
             path,
             body,
             ..
-        } => {
+        }) => {
             assert_eq!(operation, "users.get");
             assert_eq!(path, "identities[0].isSocial");
             assert!(!body.is_empty());
@@ -465,7 +470,7 @@ async fn a_body_of_the_wrong_shape_names_the_operation_and_json_path() {
     }
     assert!(matches!(
         client.users().get("cut").send().await.unwrap_err(),
-        Error::Decode { .. }
+        Error::Http(HttpError::Decode { .. })
     ));
 }
 
@@ -530,12 +535,12 @@ async fn debug_output_of_a_decode_error_withholds_the_answer() {
         .send()
         .await
         .unwrap_err();
-    let Error::Decode { path, body, .. } = &err else {
+    let Error::Http(HttpError::Decode { path, body, .. }) = &err else {
         panic!("expected Decode, got {err:?}")
     };
     assert_eq!(path, "is_first_party");
     assert!(
-        String::from_utf8_lossy(body).contains("s3cr3t-value"),
+        String::from_utf8_lossy(body.as_bytes()).contains("s3cr3t-value"),
         "kept"
     );
     let debug = format!("{err:?}");
@@ -557,7 +562,10 @@ async fn a_slow_server_hits_the_timeout() {
         .unwrap();
     let started = std::time::Instant::now();
     let err = client.users().get("slow").send().await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Http(HttpError::Timeout { .. })),
+        "{err:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(4));
 }
 
@@ -586,7 +594,10 @@ async fn one_request_can_set_its_own_timeout() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Http(HttpError::Timeout { .. })),
+        "{err:?}"
+    );
     assert!(started.elapsed() < Duration::from_millis(1500));
     // The client's own timeout still holds for the next request.
     let user = client.users().get("slow").send().await.unwrap();
@@ -607,7 +618,10 @@ async fn an_unreachable_server_is_a_connection_error() {
         .build()
         .unwrap();
     let err = client.users().get("x").send().await.unwrap_err();
-    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Http(HttpError::Connection { .. })),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -759,7 +773,10 @@ async fn the_users_import_needs_a_file_and_a_connection() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Http(HttpError::InvalidRequest { .. })),
+        "{err:?}"
+    );
     let err = client
         .jobs()
         .users_imports()

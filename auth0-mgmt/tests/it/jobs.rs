@@ -5,7 +5,7 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use auth0_mgmt::{Error, types};
+use auth0_mgmt::{Error, HttpError, types};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -187,7 +187,7 @@ async fn exports_that_cannot_be_read_are_errors() {
     ] {
         let err = read(job(bad.clone())).await.unwrap_err();
         assert!(
-            matches!(err, Error::InvalidRequest { .. }),
+            matches!(err, Error::Http(HttpError::InvalidRequest { .. })),
             "{bad}: {err:?}"
         );
     }
@@ -220,11 +220,14 @@ async fn exports_that_cannot_be_read_are_errors() {
     assert!(matches!(err, Error::Stream { .. }), "{err:?}");
     let err = read(job(at("/gone.gz"))).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Api(e) if e.status() == 403),
+        matches!(&err, Error::Http(HttpError::Api(e)) if e.status() == 403),
         "{err:?}"
     );
     let err = read(job(at("/moved.gz"))).await.unwrap_err();
-    assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Http(HttpError::Redirect { .. })),
+        "{err:?}"
+    );
     let err = read(job(at("/cut.gz"))).await.unwrap_err();
     assert!(matches!(err, Error::Stream { .. }), "{err:?}");
     // None of these carried the token.
@@ -411,11 +414,10 @@ async fn errors_and_logs_of_fetching_an_export_do_not_print_its_signature() {
         ))
         .mount(&server)
         .await;
-    // A port nothing listens on.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // A port held for the whole test and never listened on: connections are refused.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let closed = held.local_addr().unwrap().port();
     let clock = auth0_mgmt::http::ManualClock::new();
     let client = auth0_mgmt::Client::builder(server.uri())
         .token("test-token")
@@ -439,14 +441,17 @@ async fn errors_and_logs_of_fetching_an_export_do_not_print_its_signature() {
         }
     };
     let refused = read(format!("http://127.0.0.1:{closed}/x.gz?{SIGNATURE}")).await;
-    assert!(matches!(refused, Error::Connection { .. }), "{refused:?}");
+    assert!(
+        matches!(refused, Error::Http(HttpError::Connection { .. })),
+        "{refused:?}"
+    );
     assert!(
         !clock.slept().is_empty(),
         "the failed connection was retried"
     );
     let redirected = read(format!("{}/moved.gz?{SIGNATURE}", server.uri())).await;
     assert!(
-        matches!(redirected, Error::Redirect { .. }),
+        matches!(redirected, Error::Http(HttpError::Redirect { .. })),
         "{redirected:?}"
     );
 

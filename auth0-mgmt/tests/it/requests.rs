@@ -4,7 +4,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use auth0_mgmt::{Client, Error, types};
+use auth0_mgmt::{Client, Error, HttpError, types};
 use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -203,7 +203,7 @@ async fn extra_headers_that_cannot_be_sent_fail_the_request() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, Error::InvalidRequest { .. }),
+            matches!(err, Error::Http(HttpError::InvalidRequest { .. })),
             "{name}: {err:?}"
         );
         assert!(!err.to_string().contains("someone-else"), "{err}");
@@ -228,7 +228,7 @@ async fn credential_query_parameters_are_refused_as_the_authorization_header_is(
         assert!(!printed.contains("tok-in-the-url"), "{printed}");
         let err = request.send().await.unwrap_err();
         assert!(
-            matches!(err, Error::InvalidRequest { .. }),
+            matches!(err, Error::Http(HttpError::InvalidRequest { .. })),
             "{name}: {err:?}"
         );
         assert!(err.to_string().contains("query parameter"), "{err}");
@@ -350,7 +350,7 @@ async fn a_list_query_parameter_repeats_and_one_that_cannot_be_sent_names_its_op
         .await
         .unwrap_err();
     match &err {
-        Error::InvalidRequest { operation, message } => {
+        Error::Http(HttpError::InvalidRequest { operation, message }) => {
             assert_eq!(*operation, "tickets.verify_email");
             assert!(message.contains("auth0-custom-domain"), "{message}");
         }

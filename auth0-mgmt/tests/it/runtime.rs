@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth0_mgmt::http::ManualClock;
 use auth0_mgmt::token::{Token, TokenFuture, TokenSource};
-use auth0_mgmt::{AssertionAlgorithm, Client, Error, RetryPolicy};
+use auth0_mgmt::{AssertionAlgorithm, Client, Error, HttpError, RetryPolicy};
 use base64::Engine as _;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
@@ -386,6 +386,48 @@ async fn a_refused_token_request_is_a_token_error_and_nothing_is_sent() {
     assert!(text.contains("access_denied"), "{text}");
     assert!(!text.contains("the-secret-value"), "{text}");
     assert!(requests_to(&server, "/api/v2/users/u").await.is_empty());
+    // Said once: the message and the hint, and no error of the chain repeats them.
+    let mut chain = vec![err.to_string()];
+    let mut source = std::error::Error::source(&err);
+    while let Some(e) = source {
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    let all = chain.join(" | ");
+    assert_eq!(all.matches("oauth/token answered 401").count(), 1, "{all}");
+    assert!(all.contains("hint: "), "{all}");
+    assert!(
+        chain[0].starts_with("oauth/token answered 401 Unauthorized (access_denied)"),
+        "{all}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_connection_says_so_once_and_names_its_cause_in_the_source() {
+    // A port held for the whole test and never listened on: connections are refused.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let client = Client::builder(format!("http://{}", held.local_addr().unwrap()))
+        .token("t")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = client.users().get("u").send().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Http(HttpError::Connection {
+                operation: "users.get",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "users.get: connection failed");
+    let source = std::error::Error::source(&err)
+        .expect("the cause")
+        .to_string();
+    assert!(!source.contains("connection failed"), "{source}");
 }
 
 #[tokio::test]
@@ -587,7 +629,7 @@ async fn retries_stop_at_the_maximum_and_return_the_rate_limit() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::RateLimited { reset: None, .. }),
+        matches!(err, Error::Http(HttpError::RateLimited { reset: None, .. })),
         "{err:?}"
     );
     assert_eq!(
@@ -606,7 +648,7 @@ async fn with_retries_off_the_first_429_comes_back_at_once() {
         .build()
         .unwrap();
     let err = client.users().get("u").send().await.unwrap_err();
-    assert!(matches!(err, Error::RateLimited { .. }));
+    assert!(matches!(err, Error::Http(HttpError::RateLimited { .. })));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
@@ -625,7 +667,10 @@ async fn one_request_can_set_its_own_retry_policy() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Http(HttpError::RateLimited { .. })),
+        "{err:?}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 
     // Pages of a list carry the request's policy too; other requests keep the client's.
@@ -636,7 +681,10 @@ async fn one_request_can_set_its_own_retry_policy() {
         .pages();
     futures::pin_mut!(pages);
     let first = futures::StreamExt::next(&mut pages).await.unwrap();
-    assert!(matches!(first, Err(Error::RateLimited { .. })), "{first:?}");
+    assert!(
+        matches!(first, Err(Error::Http(HttpError::RateLimited { .. }))),
+        "{first:?}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 1 + 2);
     client.users().get("u").send().await.unwrap_err();
     assert_eq!(server.received_requests().await.unwrap().len(), 3 + 4);
@@ -708,9 +756,9 @@ async fn a_wait_longer_than_the_deadline_is_not_attempted() {
         .await;
     let client = Client::builder(server.uri()).token("t").build().unwrap();
     match client.users().get("u").send().await.unwrap_err() {
-        Error::RateLimited {
+        Error::Http(HttpError::RateLimited {
             reset: Some(at), ..
-        } => {
+        }) => {
             assert_eq!(at, UNIX_EPOCH + Duration::from_secs(later))
         }
         other => panic!("expected RateLimited, got {other:?}"),
@@ -860,7 +908,7 @@ async fn the_token_never_follows_a_redirect_whatever_the_http_client() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&e, Error::Redirect { location, .. } if location == &target),
+            matches!(&e, Error::Http(HttpError::Redirect { location, .. }) if location == &target),
             "{e:?}"
         );
     }
@@ -948,10 +996,10 @@ async fn the_timeout_covers_reading_the_whole_answer() {
     let err = client.users().get("slow").send().await.unwrap_err();
     let took = started.elapsed();
     match &err {
-        Error::Timeout {
+        Error::Http(HttpError::Timeout {
             operation: "users.get",
             source: auth0_mgmt::http::TimedOut::Deadline { after },
-        } => assert_eq!(*after, Duration::from_millis(300)),
+        }) => assert_eq!(*after, Duration::from_millis(300)),
         other => panic!("{other:?}"),
     }
     assert!(took >= Duration::from_millis(300), "{took:?}");
@@ -977,10 +1025,10 @@ async fn a_custom_http_clients_own_timeout_applies_too() {
     assert!(
         matches!(
             &err,
-            Error::Timeout {
+            Error::Http(HttpError::Timeout {
                 source: auth0_mgmt::http::TimedOut::Http(_),
                 ..
-            }
+            })
         ),
         "{err:?}"
     );

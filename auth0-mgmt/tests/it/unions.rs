@@ -7,7 +7,7 @@ use auth0_mgmt::types::{
     GetDefaultDomainResponseContent, ListUsersResponseContent, LogStreamResponseSchema,
     RateLimitPolicyConfiguration, RateLimitPolicyConfigurationVariant1, UserId,
 };
-use auth0_mgmt::{Error, from_json};
+use auth0_mgmt::{Error, HttpError, from_json};
 use serde_json::{Value, json};
 
 fn decode<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Error> {
@@ -46,9 +46,9 @@ fn a_mismatch_inside_the_one_variant_of_its_kind_is_an_error_naming_the_path() {
     let users = json!([{"user_id": "auth0|1"}, {"user_id": "auth0|2", "email_verified": "yes"}]);
     let bytes = serde_json::to_vec(&users).unwrap();
     match from_json::<ListUsersResponseContent>(&bytes) {
-        Err(Error::Decode { path, body, .. }) => {
+        Err(Error::Http(HttpError::Decode { path, body, .. })) => {
             assert_eq!(path, "[1].email_verified");
-            assert_eq!(body.as_ref(), bytes.as_slice(), "the body is kept");
+            assert_eq!(body.as_bytes(), bytes.as_slice(), "the body is kept");
         }
         other => panic!("{other:?}"),
     }
@@ -158,7 +158,7 @@ fn bodies_that_are_not_utf8_or_not_json_are_decode_errors() {
         assert!(
             matches!(
                 from_json::<ListUsersResponseContent>(body),
-                Err(Error::Decode { .. })
+                Err(Error::Http(HttpError::Decode { .. }))
             ),
             "{body:?}"
         );

@@ -279,10 +279,10 @@ async fn the_fetch_has_a_timeout() {
 
 #[tokio::test]
 async fn an_unreachable_endpoint_is_a_connect_error() {
-    let url = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/jwks.json", listener.local_addr().unwrap())
-    };
+    // A port held for the whole test and never listened on: connections are refused.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!("http://{}/jwks.json", held.local_addr().unwrap());
     let v = verifier(AsymmetricSignatureVerifier::new(url).retries(0));
     let err = check(&v, &rs256(&id_claims())).await.unwrap_err();
     assert!(

@@ -2,10 +2,10 @@
 
 //! Calls every Management API operation through the facade, by the naming rule of the
 //! README's auth0-mgmt section, against a local server: each request must leave with the documented method
-//! and path, and Auth0's error answer must come back as a typed `Error::Api`. An
+//! and path, and Auth0's error answer must come back as a typed `HttpError::Api`. An
 //! operation whose required values this test cannot invent must refuse to send.
 #![allow(unused_mut, unused_variables, clippy::all)]
-use auth0_mgmt::{Client, Error};
+use auth0_mgmt::{Client, Error, HttpError};
 use wiremock::matchers::{any, body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn sent<T>(
@@ -27,7 +27,7 @@ async fn sent<T>(
         Some("Bearer test-token"), "{label}"
     );
     match result {
-        Err(Error::Api(e)) => {
+        Err(Error::Http(HttpError::Api(e))) => {
             assert_eq!(e.status().as_u16(), 404, "{label}");
             assert_eq!(e.error_code(), Some("inexistent_thing"), "{label}");
         }
@@ -37,7 +37,7 @@ async fn sent<T>(
 }
 fn refused<T>(label: &str, result: Result<T, Error>) {
     match result {
-        Err(Error::InvalidRequest { .. }) => {}
+        Err(Error::Http(HttpError::InvalidRequest { .. })) => {}
         Err(other) => panic!("{label}: expected a refusal to send, got {other}"),
         Ok(_) => panic!("{label}: expected a refusal to send, got a success"),
     }
