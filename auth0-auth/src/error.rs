@@ -62,11 +62,11 @@ pub enum Error {
     #[error("{0} (a token request that failed moments ago)")]
     TokenShared(String),
     /// A [`TokenSource`](crate::tokens::TokenSource) of your own failed.
-    #[error("token source: {0}")]
+    #[error("the token source failed")]
     TokenSource(#[source] BoxError),
     /// The [`TokenStore`](crate::tokens::TokenStore) of a
     /// [`TokenCache`](crate::tokens::TokenCache) that fails closed failed.
-    #[error("token store: {0}")]
+    #[error("the token store failed")]
     TokenStore(#[source] crate::tokens::StoreError),
 }
 

@@ -123,7 +123,7 @@ pub enum RedisError {
     #[error("Redis did not answer within {0:?}")]
     Timeout(Duration),
     /// The connection failed or Redis answered with an error.
-    #[error("Redis: {0}")]
+    #[error("the connection to Redis failed or Redis answered with an error")]
     Redis(#[source] redis::RedisError),
 }
 

@@ -134,7 +134,7 @@ pub const MANAGEMENT_SCOPES: &[&str] = crate::generated::routes::SCOPES;
 #[non_exhaustive]
 pub enum Error {
     /// Binding 127.0.0.1 failed.
-    #[error("the stand-in tenant could not listen on 127.0.0.1: {0}")]
+    #[error("the stand-in tenant could not listen on 127.0.0.1")]
     Io(#[from] std::io::Error),
     /// The signing key could not be made.
     #[error("the stand-in tenant could not make its signing key: {0}")]

@@ -105,7 +105,11 @@ pub fn choose_by_tag(
             Some(u.union.clone()),
             syn::parse_quote! {
                 impl #name {
+                    // `#[inline]` here and below: compiled only where called, so that a build
+                    // of the crate does not decode every variant by the text decoder
+                    // (`failing_path`) unless a program needs it.
                     #[doc = #for_doc]
+                    #[inline]
                     pub fn #for_tag(tag: &str, value: ::serde_json::Value) -> ::std::result::Result<Self, ::serde_json::Error> {
                         match Self::by_tag(tag, &value) {
                             None => Ok(Self::#fallback(value)),
@@ -118,6 +122,7 @@ pub fn choose_by_tag(
 
                     /// The variant `tag` names decoded from `value`, or `None` for a tag the
                     /// document does not list.
+                    #[inline]
                     fn by_tag(tag: &str, value: &::serde_json::Value) -> ::std::option::Option<::std::result::Result<Self, ::serde_json::Error>> {
                         Some(match tag {
                             #(#decode_arms)*
@@ -126,6 +131,7 @@ pub fn choose_by_tag(
                     }
 
                     /// Where in `value` decoding the variant `tag` names fails.
+                    #[inline]
                     fn failing_path(tag: ::std::option::Option<&str>, value: &::serde_json::Value) -> ::std::string::String {
                         match tag {
                             #(#path_arms)*
@@ -134,6 +140,7 @@ pub fn choose_by_tag(
                     }
 
                     #[doc = #tags_doc]
+                    #[inline]
                     pub fn #tags_of(&self) -> &'static [&'static str] {
                         match self {
                             #(#tag_arms)*
@@ -146,6 +153,7 @@ pub fn choose_by_tag(
                     /// that does not fit the variant stays whole in the catch-all: what the
                     /// tenant sent is kept, and the rest of the answer is read.
                     #[doc(hidden)]
+                    #[inline]
                     pub fn chosen_by(self, tag: ::std::option::Option<&str>, member: &'static str) -> Self {
                         let Self::#fallback(value) = self else { return self };
                         let chosen = match tag {
