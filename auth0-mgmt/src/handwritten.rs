@@ -73,7 +73,7 @@ impl<'a, C: crate::Mode> JobsUsersImportsCreateRequest<'a, C> {
         impl Future<Output = Result<types::CreateImportUsersResponseContent, Error>> + Send + 'a,
     > {
         let mode = self.client;
-        mode.run(crate::runtime::body(self.answer()))
+        mode.run(crate::runtime::body(crate::runtime::send_json(self.call())))
     }
 
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
@@ -85,15 +85,11 @@ impl<'a, C: crate::Mode> JobsUsersImportsCreateRequest<'a, C> {
         + 'a,
     > {
         let mode = self.client;
-        mode.run(self.answer())
+        mode.run(crate::runtime::send_json(self.call()))
     }
 
-    /// The upload, as a future whatever the client.
-    fn answer(
-        mut self,
-    ) -> impl Future<Output = Result<ApiResponse<types::CreateImportUsersResponseContent>, Error>>
-    + Send
-    + 'a {
+    /// The upload, ready to send whatever the client.
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = std::mem::take(&mut self.options);
         // The body is made once; a rate-limited or token-refused upload is sent again as it was.
@@ -120,7 +116,7 @@ impl<'a, C: crate::Mode> JobsUsersImportsCreateRequest<'a, C> {
                 })
             }
         };
-        crate::runtime::send_json(IMPORT_OPERATION, client, options, build)
+        crate::runtime::Call::new(IMPORT_OPERATION, client, options, build)
     }
 
     /// The content type (with the boundary) and the multipart body, or why there is none.

@@ -438,15 +438,47 @@ pub fn body<T>(
     futures::FutureExt::map(answer, |answer| answer.map(ApiResponse::into_body))
 }
 
-/// Sends an operation's request and decodes its JSON answer: what every generated
-/// operation with a JSON answer runs. The sending and reading is one function for all of
-/// them ([`send_bytes`]); what each answer type costs is its decoder, in a combinator.
-pub fn send_json<'a, T: DeserializeOwned>(
+/// An operation's request as its builder's `call()` makes it, not yet sent: the operation's
+/// name, the client, the per-request options and what makes each attempt's request. A named
+/// type rather than a future, so that no operation has an opaque type of its own beyond its
+/// `send` and `send_with_response`.
+pub struct Call<'a> {
     operation: &'static str,
     client: &'a crate::Client,
     options: RequestOptions,
     build: Build<'a>,
+}
+
+impl<'a> Call<'a> {
+    /// The call of `operation` (`users.get`).
+    #[inline]
+    pub fn new(
+        operation: &'static str,
+        client: &'a crate::Client,
+        options: RequestOptions,
+        build: Build<'a>,
+    ) -> Self {
+        Call {
+            operation,
+            client,
+            options,
+            build,
+        }
+    }
+}
+
+/// Sends an operation's request and decodes its JSON answer: what every generated
+/// operation with a JSON answer runs. The sending and reading is one function for all of
+/// them ([`send_bytes`]); what each answer type costs is its decoder, in a combinator.
+pub fn send_json<'a, T: DeserializeOwned>(
+    call: Call<'a>,
 ) -> impl Future<Output = Result<ApiResponse<T>, Error>> + Send + 'a {
+    let Call {
+        operation,
+        client,
+        options,
+        build,
+    } = call;
     futures::FutureExt::map(
         send_bytes(operation, client, options, build),
         move |answer| {
@@ -493,12 +525,13 @@ async fn send_bytes(
 }
 
 /// As [`send_json`], for operations documented without an answer body (any body is ignored).
-pub async fn send_empty(
-    operation: &'static str,
-    client: &crate::Client,
-    options: RequestOptions,
-    build: Build<'_>,
-) -> Result<ApiResponse<()>, Error> {
+pub async fn send_empty(call: Call<'_>) -> Result<ApiResponse<()>, Error> {
+    let Call {
+        operation,
+        client,
+        options,
+        build,
+    } = call;
     let (status, headers, _, _) = send(operation, client, &options, &build, Answer::Read).await?;
     Ok(ApiResponse {
         body: (),
@@ -510,12 +543,13 @@ pub async fn send_empty(
 /// As [`send_json`], for answers handed over as a byte stream (not capped: the caller reads
 /// it at its own pace).
 #[allow(dead_code, reason = "only the features with a streamed answer use it")]
-pub async fn send_stream(
-    operation: &'static str,
-    client: &crate::Client,
-    options: RequestOptions,
-    build: Build<'_>,
-) -> Result<ApiResponse<crate::ByteStream>, Error> {
+pub async fn send_stream(call: Call<'_>) -> Result<ApiResponse<crate::ByteStream>, Error> {
+    let Call {
+        operation,
+        client,
+        options,
+        build,
+    } = call;
     let (status, headers, response, _) =
         send(operation, client, &options, &build, Answer::Stream).await?;
     Ok(ApiResponse {

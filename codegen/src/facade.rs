@@ -445,7 +445,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
                 self,
             ) -> C::Output<impl ::std::future::Future<Output = Result<#success, crate::Error>> + Send + 'a> {
                 let mode = self.client;
-                crate::Mode::run(mode, crate::runtime::body(self.answer()))
+                crate::Mode::run(mode, crate::runtime::body(crate::runtime::#send(self.call())))
             }
             /// As [`send`](Self::send), with the answer's status, headers and rate limit.
             #[inline]
@@ -455,15 +455,11 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
                 Output = Result<crate::ApiResponse<#success>, crate::Error>,
             > + Send + 'a> {
                 let mode = self.client;
-                crate::Mode::run(mode, self.answer())
+                crate::Mode::run(mode, crate::runtime::#send(self.call()))
             }
-            /// The call, as a future whatever the client.
+            /// The call, ready to send whatever the client.
             #[inline]
-            fn answer(
-                mut self,
-            ) -> impl ::std::future::Future<
-                Output = Result<crate::ApiResponse<#success>, crate::Error>,
-            > + Send + 'a {
+            fn call(mut self) -> crate::runtime::Call<'a> {
                 let client = crate::Mode::client(self.client);
                 let options = ::std::mem::take(&mut self.options);
                 // Called for the first attempt, and again for each retry.
@@ -472,7 +468,7 @@ fn render_op(fop: &FacadeOp) -> (TokenStream, TokenStream) {
                         #request
                     },
                 );
-                crate::runtime::#send(#op_label, client, options, build)
+                crate::runtime::Call::new(#op_label, client, options, build)
             }
         }
     };

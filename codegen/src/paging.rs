@@ -236,7 +236,7 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
             let per_page = self.per_page.map_or(50, |p| p as i64);
             crate::pagination::offset_pages(self, first, per_page, |request, page, per_page| {
                 Box::pin(async move {
-                    let answer = crate::runtime::body(request.page(page as _).per_page(per_page as _) #totals .answer()).await?;
+                    let answer = crate::runtime::body(crate::runtime::send_json(request.page(page as _).per_page(per_page as _) #totals .call())).await?;
                     extract(answer)
                 })
             })
@@ -264,7 +264,7 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(crate::runtime::body(crate::runtime::send_json(request.call())).await?)
                 })
             })
         }
@@ -294,7 +294,7 @@ pub fn render(fop: &FacadeOp, paging: &Paging) -> TokenStream {
         > + Send + 'a> {
             #extract_fn
             let mode = self.client;
-            crate::Mode::run(mode, crate::pagination::page(crate::runtime::body(self.answer()), extract))
+            crate::Mode::run(mode, crate::pagination::page(crate::runtime::body(crate::runtime::send_json(self.call())), extract))
         }
     };
     if let PagingKind::Both { include_totals } = paging.kind {

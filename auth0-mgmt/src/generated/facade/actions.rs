@@ -168,7 +168,10 @@ impl<'a, C: crate::Mode> ActionsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -180,15 +183,11 @@ impl<'a, C: crate::Mode> ActionsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -213,7 +212,7 @@ impl<'a, C: crate::Mode> ActionsCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("actions.create", request)
         });
-        crate::runtime::send_json("actions.create", client, options, build)
+        crate::runtime::Call::new("actions.create", client, options, build)
     }
 }
 /// Request builder for `actions.delete` (`DELETE /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -242,7 +241,10 @@ impl<'a, C: crate::Mode> ActionsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -254,15 +256,11 @@ impl<'a, C: crate::Mode> ActionsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -280,7 +278,7 @@ impl<'a, C: crate::Mode> ActionsDeleteRequest<'a, C> {
                 .query_some("force", &self.force);
             crate::runtime::finish("actions.delete", request)
         });
-        crate::runtime::send_empty("actions.delete", client, options, build)
+        crate::runtime::Call::new("actions.delete", client, options, build)
     }
 }
 /// Request builder for `actions.deploy` (`POST /actions/actions/{id}/deploy`); finish with [`send`](Self::send).
@@ -304,7 +302,10 @@ impl<'a, C: crate::Mode> ActionsDeployRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -319,15 +320,11 @@ impl<'a, C: crate::Mode> ActionsDeployRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::ActionVersion>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -352,7 +349,7 @@ impl<'a, C: crate::Mode> ActionsDeployRequest<'a, C> {
                 );
             crate::runtime::finish("actions.deploy", request)
         });
-        crate::runtime::send_json("actions.deploy", client, options, build)
+        crate::runtime::Call::new("actions.deploy", client, options, build)
     }
 }
 /// Request builder for `actions.get` (`GET /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -376,7 +373,10 @@ impl<'a, C: crate::Mode> ActionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -388,15 +388,11 @@ impl<'a, C: crate::Mode> ActionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -417,7 +413,7 @@ impl<'a, C: crate::Mode> ActionsGetRequest<'a, C> {
                 );
             crate::runtime::finish("actions.get", request)
         });
-        crate::runtime::send_json("actions.get", client, options, build)
+        crate::runtime::Call::new("actions.get", client, options, build)
     }
 }
 /// Request builder for `actions.list` (`GET /actions/actions`); finish with [`send`](Self::send).
@@ -488,7 +484,10 @@ impl<'a, C: crate::Mode> ActionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -503,18 +502,11 @@ impl<'a, C: crate::Mode> ActionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListActionsPaginatedResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -537,7 +529,7 @@ impl<'a, C: crate::Mode> ActionsListRequest<'a, C> {
                 .query_some("triggerId", &self.trigger_id);
             crate::runtime::finish("actions.list", request)
         });
-        crate::runtime::send_json("actions.list", client, options, build)
+        crate::runtime::Call::new("actions.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> ActionsListRequest<'a, C> {
@@ -579,7 +571,10 @@ impl<'a, C: crate::Mode> ActionsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -617,7 +612,9 @@ impl<'a, C: crate::Mode> ActionsListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request.page(page as _).per_page(per_page as _).answer(),
+                            crate::runtime::send_json(
+                                request.page(page as _).per_page(per_page as _).call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -657,7 +654,10 @@ impl<'a, C: crate::Mode> ActionsTestRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -672,18 +672,11 @@ impl<'a, C: crate::Mode> ActionsTestRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::TestActionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -712,7 +705,7 @@ impl<'a, C: crate::Mode> ActionsTestRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("actions.test", request)
         });
-        crate::runtime::send_json("actions.test", client, options, build)
+        crate::runtime::Call::new("actions.test", client, options, build)
     }
 }
 /// Request builder for `actions.update` (`PATCH /actions/actions/{id}`); finish with [`send`](Self::send).
@@ -746,7 +739,10 @@ impl<'a, C: crate::Mode> ActionsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -758,15 +754,11 @@ impl<'a, C: crate::Mode> ActionsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::Action>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -795,7 +787,7 @@ impl<'a, C: crate::Mode> ActionsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("actions.update", request)
         });
-        crate::runtime::send_json("actions.update", client, options, build)
+        crate::runtime::Call::new("actions.update", client, options, build)
     }
 }
 /// Operations reached by `client.actions().executions()`.
@@ -841,7 +833,10 @@ impl<'a, C: crate::Mode> ActionsExecutionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -856,18 +851,11 @@ impl<'a, C: crate::Mode> ActionsExecutionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetActionExecutionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -888,7 +876,7 @@ impl<'a, C: crate::Mode> ActionsExecutionsGetRequest<'a, C> {
                 );
             crate::runtime::finish("actions.executions.get", request)
         });
-        crate::runtime::send_json("actions.executions.get", client, options, build)
+        crate::runtime::Call::new("actions.executions.get", client, options, build)
     }
 }
 /// Operations reached by `client.actions().modules()`.
@@ -1029,7 +1017,10 @@ impl<'a, C: crate::Mode> ActionsModulesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1044,18 +1035,11 @@ impl<'a, C: crate::Mode> ActionsModulesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1080,7 +1064,7 @@ impl<'a, C: crate::Mode> ActionsModulesCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("actions.modules.create", request)
         });
-        crate::runtime::send_json("actions.modules.create", client, options, build)
+        crate::runtime::Call::new("actions.modules.create", client, options, build)
     }
 }
 /// Request builder for `actions.modules.delete` (`DELETE /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -1102,7 +1086,10 @@ impl<'a, C: crate::Mode> ActionsModulesDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1114,15 +1101,11 @@ impl<'a, C: crate::Mode> ActionsModulesDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1137,7 +1120,7 @@ impl<'a, C: crate::Mode> ActionsModulesDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("actions.modules.delete", request)
         });
-        crate::runtime::send_empty("actions.modules.delete", client, options, build)
+        crate::runtime::Call::new("actions.modules.delete", client, options, build)
     }
 }
 /// Request builder for `actions.modules.get` (`GET /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -1161,7 +1144,10 @@ impl<'a, C: crate::Mode> ActionsModulesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1176,18 +1162,11 @@ impl<'a, C: crate::Mode> ActionsModulesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1208,7 +1187,7 @@ impl<'a, C: crate::Mode> ActionsModulesGetRequest<'a, C> {
                 );
             crate::runtime::finish("actions.modules.get", request)
         });
-        crate::runtime::send_json("actions.modules.get", client, options, build)
+        crate::runtime::Call::new("actions.modules.get", client, options, build)
     }
 }
 /// Request builder for `actions.modules.list` (`GET /actions/modules`); finish with [`send`](Self::send).
@@ -1245,7 +1224,10 @@ impl<'a, C: crate::Mode> ActionsModulesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1260,18 +1242,11 @@ impl<'a, C: crate::Mode> ActionsModulesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetActionModulesResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1290,7 +1265,7 @@ impl<'a, C: crate::Mode> ActionsModulesListRequest<'a, C> {
                 .query_some("per_page", &self.per_page);
             crate::runtime::finish("actions.modules.list", request)
         });
-        crate::runtime::send_json("actions.modules.list", client, options, build)
+        crate::runtime::Call::new("actions.modules.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> ActionsModulesListRequest<'a, C> {
@@ -1340,7 +1315,10 @@ impl<'a, C: crate::Mode> ActionsModulesListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -1381,7 +1359,9 @@ impl<'a, C: crate::Mode> ActionsModulesListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request.page(page as _).per_page(per_page as _).answer(),
+                            crate::runtime::send_json(
+                                request.page(page as _).per_page(per_page as _).call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -1428,7 +1408,10 @@ impl<'a, C: crate::Mode> ActionsModulesListActionsRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1443,18 +1426,11 @@ impl<'a, C: crate::Mode> ActionsModulesListActionsRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetActionModuleActionsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1481,7 +1457,7 @@ impl<'a, C: crate::Mode> ActionsModulesListActionsRequest<'a, C> {
                 .query_some("per_page", &self.per_page);
             crate::runtime::finish("actions.modules.list_actions", request)
         });
-        crate::runtime::send_json("actions.modules.list_actions", client, options, build)
+        crate::runtime::Call::new("actions.modules.list_actions", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> ActionsModulesListActionsRequest<'a, C> {
@@ -1531,7 +1507,10 @@ impl<'a, C: crate::Mode> ActionsModulesListActionsRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -1572,7 +1551,9 @@ impl<'a, C: crate::Mode> ActionsModulesListActionsRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request.page(page as _).per_page(per_page as _).answer(),
+                            crate::runtime::send_json(
+                                request.page(page as _).per_page(per_page as _).call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -1612,7 +1593,10 @@ impl<'a, C: crate::Mode> ActionsModulesRollbackRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1627,18 +1611,11 @@ impl<'a, C: crate::Mode> ActionsModulesRollbackRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1671,7 +1648,7 @@ impl<'a, C: crate::Mode> ActionsModulesRollbackRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("actions.modules.rollback", request)
         });
-        crate::runtime::send_json("actions.modules.rollback", client, options, build)
+        crate::runtime::Call::new("actions.modules.rollback", client, options, build)
     }
 }
 /// Request builder for `actions.modules.update` (`PATCH /actions/modules/{id}`); finish with [`send`](Self::send).
@@ -1705,7 +1682,10 @@ impl<'a, C: crate::Mode> ActionsModulesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1720,18 +1700,11 @@ impl<'a, C: crate::Mode> ActionsModulesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetActionModuleResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1760,7 +1733,7 @@ impl<'a, C: crate::Mode> ActionsModulesUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("actions.modules.update", request)
         });
-        crate::runtime::send_json("actions.modules.update", client, options, build)
+        crate::runtime::Call::new("actions.modules.update", client, options, build)
     }
 }
 /// Operations reached by `client.actions().modules().versions()`.
@@ -1840,7 +1813,10 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1855,18 +1831,11 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ActionModuleVersion>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1895,7 +1864,7 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsCreateRequest<'a, C> {
                 );
             crate::runtime::finish("actions.modules.versions.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "actions.modules.versions.create",
             client,
             options,
@@ -1925,7 +1894,10 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1940,18 +1912,11 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ActionModuleVersion>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1982,7 +1947,7 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsGetRequest<'a, C> {
                 );
             crate::runtime::finish("actions.modules.versions.get", request)
         });
-        crate::runtime::send_json("actions.modules.versions.get", client, options, build)
+        crate::runtime::Call::new("actions.modules.versions.get", client, options, build)
     }
 }
 /// Request builder for `actions.modules.versions.list` (`GET /actions/modules/{id}/versions`); finish with [`send`](Self::send).
@@ -2023,7 +1988,10 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2038,18 +2006,11 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetActionModuleVersionsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2076,7 +2037,7 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsListRequest<'a, C> {
                 .query_some("per_page", &self.per_page);
             crate::runtime::finish("actions.modules.versions.list", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "actions.modules.versions.list",
             client,
             options,
@@ -2131,7 +2092,10 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -2172,7 +2136,9 @@ impl<'a, C: crate::Mode> ActionsModulesVersionsListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request.page(page as _).per_page(per_page as _).answer(),
+                            crate::runtime::send_json(
+                                request.page(page as _).per_page(per_page as _).call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -2228,7 +2194,10 @@ impl<'a, C: crate::Mode> ActionsTriggersListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2243,18 +2212,11 @@ impl<'a, C: crate::Mode> ActionsTriggersListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListActionTriggersResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2271,7 +2233,7 @@ impl<'a, C: crate::Mode> ActionsTriggersListRequest<'a, C> {
                 );
             crate::runtime::finish("actions.triggers.list", request)
         });
-        crate::runtime::send_json("actions.triggers.list", client, options, build)
+        crate::runtime::Call::new("actions.triggers.list", client, options, build)
     }
 }
 /// Operations reached by `client.actions().triggers().bindings()`.
@@ -2352,7 +2314,10 @@ impl<'a, C: crate::Mode> ActionsTriggersBindingsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2369,18 +2334,11 @@ impl<'a, C: crate::Mode> ActionsTriggersBindingsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListActionBindingsPaginatedResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2411,7 +2369,7 @@ impl<'a, C: crate::Mode> ActionsTriggersBindingsListRequest<'a, C> {
                 .query_some("per_page", &self.per_page);
             crate::runtime::finish("actions.triggers.bindings.list", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "actions.triggers.bindings.list",
             client,
             options,
@@ -2463,7 +2421,10 @@ impl<'a, C: crate::Mode> ActionsTriggersBindingsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -2501,7 +2462,9 @@ impl<'a, C: crate::Mode> ActionsTriggersBindingsListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request.page(page as _).per_page(per_page as _).answer(),
+                            crate::runtime::send_json(
+                                request.page(page as _).per_page(per_page as _).call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -2544,7 +2507,10 @@ impl<'a, C: crate::Mode> ActionsTriggersBindingsUpdateManyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2559,18 +2525,11 @@ impl<'a, C: crate::Mode> ActionsTriggersBindingsUpdateManyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::UpdateActionBindingsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2607,7 +2566,7 @@ impl<'a, C: crate::Mode> ActionsTriggersBindingsUpdateManyRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("actions.triggers.bindings.update_many", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "actions.triggers.bindings.update_many",
             client,
             options,
@@ -2706,7 +2665,10 @@ impl<'a, C: crate::Mode> ActionsVersionsDeployRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2721,15 +2683,11 @@ impl<'a, C: crate::Mode> ActionsVersionsDeployRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::ActionVersion>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2769,7 +2727,7 @@ impl<'a, C: crate::Mode> ActionsVersionsDeployRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("actions.versions.deploy", request)
         });
-        crate::runtime::send_json("actions.versions.deploy", client, options, build)
+        crate::runtime::Call::new("actions.versions.deploy", client, options, build)
     }
 }
 /// Request builder for `actions.versions.get` (`GET /actions/actions/{actionId}/versions/{id}`); finish with [`send`](Self::send).
@@ -2794,7 +2752,10 @@ impl<'a, C: crate::Mode> ActionsVersionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2809,15 +2770,11 @@ impl<'a, C: crate::Mode> ActionsVersionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::ActionVersion>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2848,7 +2805,7 @@ impl<'a, C: crate::Mode> ActionsVersionsGetRequest<'a, C> {
                 );
             crate::runtime::finish("actions.versions.get", request)
         });
-        crate::runtime::send_json("actions.versions.get", client, options, build)
+        crate::runtime::Call::new("actions.versions.get", client, options, build)
     }
 }
 /// Request builder for `actions.versions.list` (`GET /actions/actions/{actionId}/versions`); finish with [`send`](Self::send).
@@ -2889,7 +2846,10 @@ impl<'a, C: crate::Mode> ActionsVersionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2906,18 +2866,11 @@ impl<'a, C: crate::Mode> ActionsVersionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListActionVersionsPaginatedResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2948,7 +2901,7 @@ impl<'a, C: crate::Mode> ActionsVersionsListRequest<'a, C> {
                 .query_some("per_page", &self.per_page);
             crate::runtime::finish("actions.versions.list", request)
         });
-        crate::runtime::send_json("actions.versions.list", client, options, build)
+        crate::runtime::Call::new("actions.versions.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> ActionsVersionsListRequest<'a, C> {
@@ -2995,7 +2948,10 @@ impl<'a, C: crate::Mode> ActionsVersionsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -3033,7 +2989,9 @@ impl<'a, C: crate::Mode> ActionsVersionsListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request.page(page as _).per_page(per_page as _).answer(),
+                            crate::runtime::send_json(
+                                request.page(page as _).per_page(per_page as _).call(),
+                            ),
                         )
                         .await?;
                     extract(answer)

@@ -83,7 +83,10 @@ impl<'a, C: crate::Mode> AnomalyBlocksCheckIpRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -95,15 +98,11 @@ impl<'a, C: crate::Mode> AnomalyBlocksCheckIpRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -124,7 +123,7 @@ impl<'a, C: crate::Mode> AnomalyBlocksCheckIpRequest<'a, C> {
                 );
             crate::runtime::finish("anomaly.blocks.check_ip", request)
         });
-        crate::runtime::send_json("anomaly.blocks.check_ip", client, options, build)
+        crate::runtime::Call::new("anomaly.blocks.check_ip", client, options, build)
     }
 }
 /// Request builder for `anomaly.blocks.unblock_ip` (`DELETE /anomaly/blocks/ips/{id}`); finish with [`send`](Self::send).
@@ -146,7 +145,10 @@ impl<'a, C: crate::Mode> AnomalyBlocksUnblockIpRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -158,15 +160,11 @@ impl<'a, C: crate::Mode> AnomalyBlocksUnblockIpRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -181,6 +179,6 @@ impl<'a, C: crate::Mode> AnomalyBlocksUnblockIpRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("anomaly.blocks.unblock_ip", request)
         });
-        crate::runtime::send_empty("anomaly.blocks.unblock_ip", client, options, build)
+        crate::runtime::Call::new("anomaly.blocks.unblock_ip", client, options, build)
     }
 }

@@ -117,7 +117,10 @@ impl<'a, C: crate::Mode> AttackProtectionBotDetectionGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -132,18 +135,11 @@ impl<'a, C: crate::Mode> AttackProtectionBotDetectionGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetBotDetectionSettingsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -163,7 +159,7 @@ impl<'a, C: crate::Mode> AttackProtectionBotDetectionGetRequest<'a, C> {
                 );
             crate::runtime::finish("attack_protection.bot_detection.get", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.bot_detection.get",
             client,
             options,
@@ -204,7 +200,10 @@ impl<'a, C: crate::Mode> AttackProtectionBotDetectionUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -219,18 +218,11 @@ impl<'a, C: crate::Mode> AttackProtectionBotDetectionUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetBotDetectionSettingsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -258,7 +250,7 @@ impl<'a, C: crate::Mode> AttackProtectionBotDetectionUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("attack_protection.bot_detection.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.bot_detection.update",
             client,
             options,
@@ -321,7 +313,10 @@ impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetectionGetRequest<'a,
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -338,20 +333,11 @@ impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetectionGetRequest<'a,
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -374,7 +360,7 @@ impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetectionGetRequest<'a,
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.breached_password_detection.get",
             client,
             options,
@@ -420,7 +406,10 @@ impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetectionUpdateRequest<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -437,20 +426,11 @@ impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetectionUpdateRequest<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetBreachedPasswordDetectionSettingsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -481,7 +461,7 @@ impl<'a, C: crate::Mode> AttackProtectionBreachedPasswordDetectionUpdateRequest<
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.breached_password_detection.update",
             client,
             options,
@@ -542,7 +522,10 @@ impl<'a, C: crate::Mode> AttackProtectionBruteForceProtectionGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -557,18 +540,11 @@ impl<'a, C: crate::Mode> AttackProtectionBruteForceProtectionGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetBruteForceSettingsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -591,7 +567,7 @@ impl<'a, C: crate::Mode> AttackProtectionBruteForceProtectionGetRequest<'a, C> {
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.brute_force_protection.get",
             client,
             options,
@@ -632,7 +608,10 @@ impl<'a, C: crate::Mode> AttackProtectionBruteForceProtectionUpdateRequest<'a, C
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -647,18 +626,11 @@ impl<'a, C: crate::Mode> AttackProtectionBruteForceProtectionUpdateRequest<'a, C
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetBruteForceSettingsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -689,7 +661,7 @@ impl<'a, C: crate::Mode> AttackProtectionBruteForceProtectionUpdateRequest<'a, C
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.brute_force_protection.update",
             client,
             options,
@@ -750,7 +722,10 @@ impl<'a, C: crate::Mode> AttackProtectionCaptchaGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -767,18 +742,11 @@ impl<'a, C: crate::Mode> AttackProtectionCaptchaGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetAttackProtectionCaptchaResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -795,7 +763,7 @@ impl<'a, C: crate::Mode> AttackProtectionCaptchaGetRequest<'a, C> {
                 );
             crate::runtime::finish("attack_protection.captcha.get", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.captcha.get",
             client,
             options,
@@ -836,7 +804,10 @@ impl<'a, C: crate::Mode> AttackProtectionCaptchaUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -853,18 +824,11 @@ impl<'a, C: crate::Mode> AttackProtectionCaptchaUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetAttackProtectionCaptchaResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -889,7 +853,7 @@ impl<'a, C: crate::Mode> AttackProtectionCaptchaUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("attack_protection.captcha.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.captcha.update",
             client,
             options,
@@ -950,7 +914,10 @@ impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtectionGetRequest<'a, C
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -967,18 +934,11 @@ impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtectionGetRequest<'a, C
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetPhoneProviderProtectionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1001,7 +961,7 @@ impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtectionGetRequest<'a, C
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.phone_provider_protection.get",
             client,
             options,
@@ -1042,7 +1002,10 @@ impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtectionPatchRequest<'a,
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1059,18 +1022,11 @@ impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtectionPatchRequest<'a,
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetPhoneProviderProtectionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1101,7 +1057,7 @@ impl<'a, C: crate::Mode> AttackProtectionPhoneProviderProtectionPatchRequest<'a,
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.phone_provider_protection.patch",
             client,
             options,
@@ -1162,7 +1118,10 @@ impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottlingGetRequest<'a, C>
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1179,20 +1138,11 @@ impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottlingGetRequest<'a, C>
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1215,7 +1165,7 @@ impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottlingGetRequest<'a, C>
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.suspicious_ip_throttling.get",
             client,
             options,
@@ -1258,7 +1208,10 @@ impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a,
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1275,20 +1228,11 @@ impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a,
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetSuspiciousIpThrottlingSettingsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1319,7 +1263,7 @@ impl<'a, C: crate::Mode> AttackProtectionSuspiciousIpThrottlingUpdateRequest<'a,
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "attack_protection.suspicious_ip_throttling.update",
             client,
             options,

@@ -74,7 +74,10 @@ impl<'a, C: crate::Mode> BlacklistsCreateRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -86,15 +89,11 @@ impl<'a, C: crate::Mode> BlacklistsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -113,7 +112,7 @@ impl<'a, C: crate::Mode> BlacklistsCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("blacklists.create", request)
         });
-        crate::runtime::send_empty("blacklists.create", client, options, build)
+        crate::runtime::Call::new("blacklists.create", client, options, build)
     }
 }
 /// Request builder for `blacklists.list` (`GET /blacklists/tokens`); finish with [`send`](Self::send).
@@ -146,7 +145,10 @@ impl<'a, C: crate::Mode> BlacklistsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -161,18 +163,11 @@ impl<'a, C: crate::Mode> BlacklistsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListBlacklistedTokensResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -190,6 +185,6 @@ impl<'a, C: crate::Mode> BlacklistsListRequest<'a, C> {
                 .query_some("aud", &self.aud);
             crate::runtime::finish("blacklists.list", request)
         });
-        crate::runtime::send_json("blacklists.list", client, options, build)
+        crate::runtime::Call::new("blacklists.list", client, options, build)
     }
 }

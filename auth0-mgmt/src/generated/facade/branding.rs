@@ -83,7 +83,10 @@ impl<'a, C: crate::Mode> BrandingGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -98,18 +101,11 @@ impl<'a, C: crate::Mode> BrandingGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetBrandingResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -126,7 +122,7 @@ impl<'a, C: crate::Mode> BrandingGetRequest<'a, C> {
                 );
             crate::runtime::finish("branding.get", request)
         });
-        crate::runtime::send_json("branding.get", client, options, build)
+        crate::runtime::Call::new("branding.get", client, options, build)
     }
 }
 /// Request builder for `branding.update` (`PATCH /branding`); finish with [`send`](Self::send).
@@ -159,7 +155,10 @@ impl<'a, C: crate::Mode> BrandingUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -174,18 +173,11 @@ impl<'a, C: crate::Mode> BrandingUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetBrandingResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -210,7 +202,7 @@ impl<'a, C: crate::Mode> BrandingUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("branding.update", request)
         });
-        crate::runtime::send_json("branding.update", client, options, build)
+        crate::runtime::Call::new("branding.update", client, options, build)
     }
 }
 /// Operations reached by `client.branding().phone()`.
@@ -352,7 +344,10 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -367,18 +362,11 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::PhoneProviderSchemaMasked>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -403,7 +391,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("branding.phone.providers.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.phone.providers.create",
             client,
             options,
@@ -430,7 +418,10 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -442,15 +433,11 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -469,7 +456,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("branding.phone.providers.delete", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "branding.phone.providers.delete",
             client,
             options,
@@ -498,7 +485,10 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -513,18 +503,11 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::PhoneProviderSchemaMasked>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -545,7 +528,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersGetRequest<'a, C> {
                 );
             crate::runtime::finish("branding.phone.providers.get", request)
         });
-        crate::runtime::send_json("branding.phone.providers.get", client, options, build)
+        crate::runtime::Call::new("branding.phone.providers.get", client, options, build)
     }
 }
 /// Request builder for `branding.phone.providers.list` (`GET /branding/phone/providers`); finish with [`send`](Self::send).
@@ -578,7 +561,10 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -595,18 +581,11 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListBrandingPhoneProvidersResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -624,7 +603,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersListRequest<'a, C> {
                 .query_some("disabled", &self.disabled);
             crate::runtime::finish("branding.phone.providers.list", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.phone.providers.list",
             client,
             options,
@@ -666,7 +645,10 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersTestRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -683,18 +665,11 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersTestRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::CreatePhoneProviderSendTestResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -727,7 +702,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersTestRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("branding.phone.providers.test", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.phone.providers.test",
             client,
             options,
@@ -766,7 +741,10 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -781,18 +759,11 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::PhoneProviderSchemaMasked>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -825,7 +796,7 @@ impl<'a, C: crate::Mode> BrandingPhoneProvidersUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("branding.phone.providers.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.phone.providers.update",
             client,
             options,
@@ -970,7 +941,10 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -985,15 +959,11 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1018,7 +988,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("branding.phone.templates.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.phone.templates.create",
             client,
             options,
@@ -1045,7 +1015,10 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1057,15 +1030,11 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1084,7 +1053,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("branding.phone.templates.delete", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "branding.phone.templates.delete",
             client,
             options,
@@ -1113,7 +1082,10 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1128,15 +1100,11 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1157,7 +1125,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesGetRequest<'a, C> {
                 );
             crate::runtime::finish("branding.phone.templates.get", request)
         });
-        crate::runtime::send_json("branding.phone.templates.get", client, options, build)
+        crate::runtime::Call::new("branding.phone.templates.get", client, options, build)
     }
 }
 /// Request builder for `branding.phone.templates.list` (`GET /branding/phone/templates`); finish with [`send`](Self::send).
@@ -1190,7 +1158,10 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1205,18 +1176,11 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListPhoneTemplatesResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1234,7 +1198,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesListRequest<'a, C> {
                 .query_some("disabled", &self.disabled);
             crate::runtime::finish("branding.phone.templates.list", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.phone.templates.list",
             client,
             options,
@@ -1280,7 +1244,10 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesResetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1295,15 +1262,11 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesResetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1340,7 +1303,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesResetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("branding.phone.templates.reset", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.phone.templates.reset",
             client,
             options,
@@ -1389,7 +1352,10 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesTestRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1406,20 +1372,11 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesTestRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::CreatePhoneTemplateTestNotificationResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1459,7 +1416,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesTestRequest<'a, C> {
                 .header_some("auth0-custom-domain", auth0_custom_domain);
             crate::runtime::finish("branding.phone.templates.test", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.phone.templates.test",
             client,
             options,
@@ -1498,7 +1455,10 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1513,15 +1473,11 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::PhoneTemplate>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1554,7 +1510,7 @@ impl<'a, C: crate::Mode> BrandingPhoneTemplatesUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("branding.phone.templates.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.phone.templates.update",
             client,
             options,
@@ -1627,7 +1583,10 @@ impl<'a, C: crate::Mode> BrandingTemplatesDeleteUniversalLoginRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1639,15 +1598,11 @@ impl<'a, C: crate::Mode> BrandingTemplatesDeleteUniversalLoginRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1661,7 +1616,7 @@ impl<'a, C: crate::Mode> BrandingTemplatesDeleteUniversalLoginRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("branding.templates.delete_universal_login", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "branding.templates.delete_universal_login",
             client,
             options,
@@ -1692,7 +1647,10 @@ impl<'a, C: crate::Mode> BrandingTemplatesGetUniversalLoginRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1709,18 +1667,11 @@ impl<'a, C: crate::Mode> BrandingTemplatesGetUniversalLoginRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetUniversalLoginTemplateResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1740,7 +1691,7 @@ impl<'a, C: crate::Mode> BrandingTemplatesGetUniversalLoginRequest<'a, C> {
                 );
             crate::runtime::finish("branding.templates.get_universal_login", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.templates.get_universal_login",
             client,
             options,
@@ -1778,7 +1729,10 @@ impl<'a, C: crate::Mode> BrandingTemplatesUpdateUniversalLoginRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1790,15 +1744,11 @@ impl<'a, C: crate::Mode> BrandingTemplatesUpdateUniversalLoginRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1826,7 +1776,7 @@ impl<'a, C: crate::Mode> BrandingTemplatesUpdateUniversalLoginRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("branding.templates.update_universal_login", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "branding.templates.update_universal_login",
             client,
             options,
@@ -1937,7 +1887,10 @@ impl<'a, C: crate::Mode> BrandingThemesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1952,18 +1905,11 @@ impl<'a, C: crate::Mode> BrandingThemesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1988,7 +1934,7 @@ impl<'a, C: crate::Mode> BrandingThemesCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("branding.themes.create", request)
         });
-        crate::runtime::send_json("branding.themes.create", client, options, build)
+        crate::runtime::Call::new("branding.themes.create", client, options, build)
     }
 }
 /// Request builder for `branding.themes.delete` (`DELETE /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -2010,7 +1956,10 @@ impl<'a, C: crate::Mode> BrandingThemesDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2022,15 +1971,11 @@ impl<'a, C: crate::Mode> BrandingThemesDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2049,7 +1994,7 @@ impl<'a, C: crate::Mode> BrandingThemesDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("branding.themes.delete", request)
         });
-        crate::runtime::send_empty("branding.themes.delete", client, options, build)
+        crate::runtime::Call::new("branding.themes.delete", client, options, build)
     }
 }
 /// Request builder for `branding.themes.get` (`GET /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -2073,7 +2018,10 @@ impl<'a, C: crate::Mode> BrandingThemesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2088,18 +2036,11 @@ impl<'a, C: crate::Mode> BrandingThemesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2124,7 +2065,7 @@ impl<'a, C: crate::Mode> BrandingThemesGetRequest<'a, C> {
                 );
             crate::runtime::finish("branding.themes.get", request)
         });
-        crate::runtime::send_json("branding.themes.get", client, options, build)
+        crate::runtime::Call::new("branding.themes.get", client, options, build)
     }
 }
 /// Request builder for `branding.themes.get_default` (`GET /branding/themes/default`); finish with [`send`](Self::send).
@@ -2147,7 +2088,10 @@ impl<'a, C: crate::Mode> BrandingThemesGetDefaultRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2162,18 +2106,11 @@ impl<'a, C: crate::Mode> BrandingThemesGetDefaultRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2190,7 +2127,7 @@ impl<'a, C: crate::Mode> BrandingThemesGetDefaultRequest<'a, C> {
                 );
             crate::runtime::finish("branding.themes.get_default", request)
         });
-        crate::runtime::send_json("branding.themes.get_default", client, options, build)
+        crate::runtime::Call::new("branding.themes.get_default", client, options, build)
     }
 }
 /// Request builder for `branding.themes.update` (`PATCH /branding/themes/{themeId}`); finish with [`send`](Self::send).
@@ -2224,7 +2161,10 @@ impl<'a, C: crate::Mode> BrandingThemesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2239,18 +2179,11 @@ impl<'a, C: crate::Mode> BrandingThemesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetBrandingThemeResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2283,6 +2216,6 @@ impl<'a, C: crate::Mode> BrandingThemesUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("branding.themes.update", request)
         });
-        crate::runtime::send_json("branding.themes.update", client, options, build)
+        crate::runtime::Call::new("branding.themes.update", client, options, build)
     }
 }

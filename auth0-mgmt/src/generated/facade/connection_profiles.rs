@@ -148,7 +148,10 @@ impl<'a, C: crate::Mode> ConnectionProfilesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -163,18 +166,11 @@ impl<'a, C: crate::Mode> ConnectionProfilesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ConnectionProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -199,7 +195,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connection_profiles.create", request)
         });
-        crate::runtime::send_json("connection_profiles.create", client, options, build)
+        crate::runtime::Call::new("connection_profiles.create", client, options, build)
     }
 }
 /// Request builder for `connection_profiles.delete` (`DELETE /connection-profiles/{id}`); finish with [`send`](Self::send).
@@ -221,7 +217,10 @@ impl<'a, C: crate::Mode> ConnectionProfilesDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -233,15 +232,11 @@ impl<'a, C: crate::Mode> ConnectionProfilesDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -256,7 +251,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("connection_profiles.delete", request)
         });
-        crate::runtime::send_empty("connection_profiles.delete", client, options, build)
+        crate::runtime::Call::new("connection_profiles.delete", client, options, build)
     }
 }
 /// Request builder for `connection_profiles.get` (`GET /connection-profiles/{id}`); finish with [`send`](Self::send).
@@ -280,7 +275,10 @@ impl<'a, C: crate::Mode> ConnectionProfilesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -295,18 +293,11 @@ impl<'a, C: crate::Mode> ConnectionProfilesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ConnectionProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -327,7 +318,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesGetRequest<'a, C> {
                 );
             crate::runtime::finish("connection_profiles.get", request)
         });
-        crate::runtime::send_json("connection_profiles.get", client, options, build)
+        crate::runtime::Call::new("connection_profiles.get", client, options, build)
     }
 }
 /// Request builder for `connection_profiles.get_template` (`GET /connection-profiles/templates/{id}`); finish with [`send`](Self::send).
@@ -351,7 +342,10 @@ impl<'a, C: crate::Mode> ConnectionProfilesGetTemplateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -366,18 +360,11 @@ impl<'a, C: crate::Mode> ConnectionProfilesGetTemplateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ConnectionProfileTemplateItem>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -405,7 +392,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesGetTemplateRequest<'a, C> {
                 );
             crate::runtime::finish("connection_profiles.get_template", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connection_profiles.get_template",
             client,
             options,
@@ -450,7 +437,10 @@ impl<'a, C: crate::Mode> ConnectionProfilesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -467,20 +457,11 @@ impl<'a, C: crate::Mode> ConnectionProfilesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::ListConnectionProfilesPaginatedResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -499,7 +480,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("connection_profiles.list", request)
         });
-        crate::runtime::send_json("connection_profiles.list", client, options, build)
+        crate::runtime::Call::new("connection_profiles.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> ConnectionProfilesListRequest<'a, C> {
@@ -549,7 +530,10 @@ impl<'a, C: crate::Mode> ConnectionProfilesListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -594,7 +578,10 @@ impl<'a, C: crate::Mode> ConnectionProfilesListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -623,7 +610,10 @@ impl<'a, C: crate::Mode> ConnectionProfilesListTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -640,20 +630,11 @@ impl<'a, C: crate::Mode> ConnectionProfilesListTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::ListConnectionProfileTemplateResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -673,7 +654,7 @@ impl<'a, C: crate::Mode> ConnectionProfilesListTemplatesRequest<'a, C> {
                 );
             crate::runtime::finish("connection_profiles.list_templates", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connection_profiles.list_templates",
             client,
             options,
@@ -712,7 +693,10 @@ impl<'a, C: crate::Mode> ConnectionProfilesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -727,18 +711,11 @@ impl<'a, C: crate::Mode> ConnectionProfilesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ConnectionProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -767,6 +744,6 @@ impl<'a, C: crate::Mode> ConnectionProfilesUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connection_profiles.update", request)
         });
-        crate::runtime::send_json("connection_profiles.update", client, options, build)
+        crate::runtime::Call::new("connection_profiles.update", client, options, build)
     }
 }

@@ -159,7 +159,10 @@ impl<'a, C: crate::Mode> ConnectionsCheckStatusRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -171,15 +174,11 @@ impl<'a, C: crate::Mode> ConnectionsCheckStatusRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -200,7 +199,7 @@ impl<'a, C: crate::Mode> ConnectionsCheckStatusRequest<'a, C> {
                 );
             crate::runtime::finish("connections.check_status", request)
         });
-        crate::runtime::send_json("connections.check_status", client, options, build)
+        crate::runtime::Call::new("connections.check_status", client, options, build)
     }
 }
 /// Request builder for `connections.create` (`POST /connections`); finish with [`send`](Self::send).
@@ -233,7 +232,10 @@ impl<'a, C: crate::Mode> ConnectionsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -248,18 +250,11 @@ impl<'a, C: crate::Mode> ConnectionsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetConnectionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -284,7 +279,7 @@ impl<'a, C: crate::Mode> ConnectionsCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connections.create", request)
         });
-        crate::runtime::send_json("connections.create", client, options, build)
+        crate::runtime::Call::new("connections.create", client, options, build)
     }
 }
 /// Request builder for `connections.delete` (`DELETE /connections/{id}`); finish with [`send`](Self::send).
@@ -308,7 +303,10 @@ impl<'a, C: crate::Mode> ConnectionsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -320,15 +318,11 @@ impl<'a, C: crate::Mode> ConnectionsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -349,7 +343,7 @@ impl<'a, C: crate::Mode> ConnectionsDeleteRequest<'a, C> {
                 );
             crate::runtime::finish("connections.delete", request)
         });
-        crate::runtime::send_json("connections.delete", client, options, build)
+        crate::runtime::Call::new("connections.delete", client, options, build)
     }
 }
 /// Request builder for `connections.get` (`GET /connections/{id}`); finish with [`send`](Self::send).
@@ -387,7 +381,10 @@ impl<'a, C: crate::Mode> ConnectionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -402,18 +399,11 @@ impl<'a, C: crate::Mode> ConnectionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetConnectionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -436,7 +426,7 @@ impl<'a, C: crate::Mode> ConnectionsGetRequest<'a, C> {
                 .query_some("include_fields", &self.include_fields);
             crate::runtime::finish("connections.get", request)
         });
-        crate::runtime::send_json("connections.get", client, options, build)
+        crate::runtime::Call::new("connections.get", client, options, build)
     }
 }
 /// Request builder for `connections.list` (`GET /connections`); finish with [`send`](Self::send).
@@ -525,7 +515,10 @@ impl<'a, C: crate::Mode> ConnectionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -540,18 +533,11 @@ impl<'a, C: crate::Mode> ConnectionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListConnectionsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -577,7 +563,7 @@ impl<'a, C: crate::Mode> ConnectionsListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("connections.list", request)
         });
-        crate::runtime::send_json("connections.list", client, options, build)
+        crate::runtime::Call::new("connections.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> ConnectionsListRequest<'a, C> {
@@ -653,7 +639,10 @@ impl<'a, C: crate::Mode> ConnectionsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
@@ -735,11 +724,13 @@ impl<'a, C: crate::Mode> ConnectionsListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request
-                                .page(page as _)
-                                .per_page(per_page as _)
-                                .include_totals(true)
-                                .answer(),
+                            crate::runtime::send_json(
+                                request
+                                    .page(page as _)
+                                    .per_page(per_page as _)
+                                    .include_totals(true)
+                                    .call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -810,7 +801,10 @@ impl<'a, C: crate::Mode> ConnectionsListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -847,7 +841,10 @@ impl<'a, C: crate::Mode> ConnectionsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -862,18 +859,11 @@ impl<'a, C: crate::Mode> ConnectionsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetConnectionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -902,7 +892,7 @@ impl<'a, C: crate::Mode> ConnectionsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connections.update", request)
         });
-        crate::runtime::send_json("connections.update", client, options, build)
+        crate::runtime::Call::new("connections.update", client, options, build)
     }
 }
 /// Operations reached by `client.connections().clients()`.
@@ -980,7 +970,10 @@ impl<'a, C: crate::Mode> ConnectionsClientsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -997,18 +990,11 @@ impl<'a, C: crate::Mode> ConnectionsClientsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetConnectionEnabledClientsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1031,7 +1017,7 @@ impl<'a, C: crate::Mode> ConnectionsClientsGetRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("connections.clients.get", request)
         });
-        crate::runtime::send_json("connections.clients.get", client, options, build)
+        crate::runtime::Call::new("connections.clients.get", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> ConnectionsClientsGetRequest<'a, C> {
@@ -1081,7 +1067,10 @@ impl<'a, C: crate::Mode> ConnectionsClientsGetRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -1126,7 +1115,10 @@ impl<'a, C: crate::Mode> ConnectionsClientsGetRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -1161,7 +1153,10 @@ impl<'a, C: crate::Mode> ConnectionsClientsUpdateRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1173,15 +1168,11 @@ impl<'a, C: crate::Mode> ConnectionsClientsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1204,7 +1195,7 @@ impl<'a, C: crate::Mode> ConnectionsClientsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connections.clients.update", request)
         });
-        crate::runtime::send_empty("connections.clients.update", client, options, build)
+        crate::runtime::Call::new("connections.clients.update", client, options, build)
     }
 }
 /// Operations reached by `client.connections().directory_provisioning()`.
@@ -1376,7 +1367,10 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1391,18 +1385,11 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::DirectoryProvisioning>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1439,7 +1426,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connections.directory_provisioning.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.directory_provisioning.create",
             client,
             options,
@@ -1466,7 +1453,10 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1478,15 +1468,11 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1509,7 +1495,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("connections.directory_provisioning.delete", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "connections.directory_provisioning.delete",
             client,
             options,
@@ -1538,7 +1524,10 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1553,18 +1542,11 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::DirectoryProvisioning>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1593,7 +1575,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningGetRequest<'a, C> {
                 );
             crate::runtime::finish("connections.directory_provisioning.get", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.directory_provisioning.get",
             client,
             options,
@@ -1633,7 +1615,10 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1650,20 +1635,11 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetDirectoryProvisioningDefaultMappingResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1695,7 +1671,7 @@ impl<
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.directory_provisioning.get_default_mapping",
             client,
             options,
@@ -1740,7 +1716,10 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1757,18 +1736,11 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListDirectoryProvisioningsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1790,7 +1762,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("connections.directory_provisioning.list", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.directory_provisioning.list",
             client,
             options,
@@ -1845,7 +1817,10 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -1890,7 +1865,10 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -1942,7 +1920,10 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1957,18 +1938,11 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListSynchronizedGroupsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2002,7 +1976,7 @@ impl<
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.directory_provisioning.list_synchronized_groups",
             client,
             options,
@@ -2057,7 +2031,10 @@ impl<
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -2099,7 +2076,10 @@ impl<
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -2134,7 +2114,10 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningSetRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2146,15 +2129,11 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2185,7 +2164,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningSetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connections.directory_provisioning.set", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "connections.directory_provisioning.set",
             client,
             options,
@@ -2224,7 +2203,10 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2239,18 +2221,11 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::DirectoryProvisioning>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2287,7 +2262,7 @@ impl<'a, C: crate::Mode> ConnectionsDirectoryProvisioningUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connections.directory_provisioning.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.directory_provisioning.update",
             client,
             options,
@@ -2349,7 +2324,10 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2366,20 +2344,11 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::CreateDirectorySynchronizationResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2411,7 +2380,7 @@ impl<
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.directory_provisioning.synchronizations.create",
             client,
             options,
@@ -2498,7 +2467,10 @@ impl<'a, C: crate::Mode> ConnectionsKeysCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2513,18 +2485,11 @@ impl<'a, C: crate::Mode> ConnectionsKeysCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::PostConnectionsKeysResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2553,7 +2518,7 @@ impl<'a, C: crate::Mode> ConnectionsKeysCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connections.keys.create", request)
         });
-        crate::runtime::send_json("connections.keys.create", client, options, build)
+        crate::runtime::Call::new("connections.keys.create", client, options, build)
     }
 }
 /// Request builder for `connections.keys.get` (`GET /connections/{id}/keys`); finish with [`send`](Self::send).
@@ -2577,7 +2542,10 @@ impl<'a, C: crate::Mode> ConnectionsKeysGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2592,18 +2560,11 @@ impl<'a, C: crate::Mode> ConnectionsKeysGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<::std::vec::Vec<crate::types::ConnectionKey>>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2624,7 +2585,7 @@ impl<'a, C: crate::Mode> ConnectionsKeysGetRequest<'a, C> {
                 );
             crate::runtime::finish("connections.keys.get", request)
         });
-        crate::runtime::send_json("connections.keys.get", client, options, build)
+        crate::runtime::Call::new("connections.keys.get", client, options, build)
     }
 }
 /// Request builder for `connections.keys.rotate` (`POST /connections/{id}/keys/rotate`); finish with [`send`](Self::send).
@@ -2661,7 +2622,10 @@ impl<'a, C: crate::Mode> ConnectionsKeysRotateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2676,18 +2640,11 @@ impl<'a, C: crate::Mode> ConnectionsKeysRotateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::RotateConnectionsKeysResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2720,7 +2677,7 @@ impl<'a, C: crate::Mode> ConnectionsKeysRotateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connections.keys.rotate", request)
         });
-        crate::runtime::send_json("connections.keys.rotate", client, options, build)
+        crate::runtime::Call::new("connections.keys.rotate", client, options, build)
     }
 }
 /// Operations reached by `client.connections().scim_configuration()`.
@@ -2857,7 +2814,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2872,18 +2832,11 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ScimConfiguration>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2920,7 +2873,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connections.scim_configuration.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.scim_configuration.create",
             client,
             options,
@@ -2947,7 +2900,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2959,15 +2915,11 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2990,7 +2942,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("connections.scim_configuration.delete", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "connections.scim_configuration.delete",
             client,
             options,
@@ -3019,7 +2971,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3034,18 +2989,11 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ScimConfiguration>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3074,7 +3022,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationGetRequest<'a, C> {
                 );
             crate::runtime::finish("connections.scim_configuration.get", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.scim_configuration.get",
             client,
             options,
@@ -3106,7 +3054,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationGetDefaultMappingRequest<'a
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3123,20 +3074,11 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationGetDefaultMappingRequest<'a
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetScimConfigurationDefaultMappingResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3168,7 +3110,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationGetDefaultMappingRequest<'a
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.scim_configuration.get_default_mapping",
             client,
             options,
@@ -3213,7 +3155,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3228,18 +3173,11 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListScimConfigurationsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3261,7 +3199,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("connections.scim_configuration.list", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.scim_configuration.list",
             client,
             options,
@@ -3316,7 +3254,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -3361,7 +3302,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -3398,7 +3342,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3413,18 +3360,11 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ScimConfiguration>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3461,7 +3401,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("connections.scim_configuration.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.scim_configuration.update",
             client,
             options,
@@ -3555,7 +3495,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensCreateRequest<'a, C> 
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3570,18 +3513,11 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensCreateRequest<'a, C> 
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::CreateScimTokenResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3621,7 +3557,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensCreateRequest<'a, C> 
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.scim_configuration.tokens.create",
             client,
             options,
@@ -3649,7 +3585,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensDeleteRequest<'a, C> 
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3661,15 +3600,11 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensDeleteRequest<'a, C> 
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3701,7 +3636,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensDeleteRequest<'a, C> 
                 request,
             )
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "connections.scim_configuration.tokens.delete",
             client,
             options,
@@ -3730,7 +3665,10 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3745,18 +3683,11 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetScimTokensResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3785,7 +3716,7 @@ impl<'a, C: crate::Mode> ConnectionsScimConfigurationTokensGetRequest<'a, C> {
                 );
             crate::runtime::finish("connections.scim_configuration.tokens.get", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "connections.scim_configuration.tokens.get",
             client,
             options,
@@ -3842,7 +3773,10 @@ impl<'a, C: crate::Mode> ConnectionsUsersDeleteByEmailRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3854,15 +3788,11 @@ impl<'a, C: crate::Mode> ConnectionsUsersDeleteByEmailRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3891,7 +3821,7 @@ impl<'a, C: crate::Mode> ConnectionsUsersDeleteByEmailRequest<'a, C> {
                 .query_value("email", &email);
             crate::runtime::finish("connections.users.delete_by_email", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "connections.users.delete_by_email",
             client,
             options,

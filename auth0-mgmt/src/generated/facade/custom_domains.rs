@@ -168,7 +168,10 @@ impl<'a, C: crate::Mode> CustomDomainsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -183,18 +186,11 @@ impl<'a, C: crate::Mode> CustomDomainsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::CreateCustomDomainResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -219,7 +215,7 @@ impl<'a, C: crate::Mode> CustomDomainsCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("custom_domains.create", request)
         });
-        crate::runtime::send_json("custom_domains.create", client, options, build)
+        crate::runtime::Call::new("custom_domains.create", client, options, build)
     }
 }
 /// Request builder for `custom_domains.delete` (`DELETE /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -241,7 +237,10 @@ impl<'a, C: crate::Mode> CustomDomainsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -253,15 +252,11 @@ impl<'a, C: crate::Mode> CustomDomainsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -276,7 +271,7 @@ impl<'a, C: crate::Mode> CustomDomainsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("custom_domains.delete", request)
         });
-        crate::runtime::send_empty("custom_domains.delete", client, options, build)
+        crate::runtime::Call::new("custom_domains.delete", client, options, build)
     }
 }
 /// Request builder for `custom_domains.get` (`GET /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -300,7 +295,10 @@ impl<'a, C: crate::Mode> CustomDomainsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -312,15 +310,11 @@ impl<'a, C: crate::Mode> CustomDomainsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::CustomDomain>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -341,7 +335,7 @@ impl<'a, C: crate::Mode> CustomDomainsGetRequest<'a, C> {
                 );
             crate::runtime::finish("custom_domains.get", request)
         });
-        crate::runtime::send_json("custom_domains.get", client, options, build)
+        crate::runtime::Call::new("custom_domains.get", client, options, build)
     }
 }
 /// Request builder for `custom_domains.get_default` (`GET /custom-domains/default`); finish with [`send`](Self::send).
@@ -364,7 +358,10 @@ impl<'a, C: crate::Mode> CustomDomainsGetDefaultRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -379,18 +376,11 @@ impl<'a, C: crate::Mode> CustomDomainsGetDefaultRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetDefaultDomainResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -407,7 +397,7 @@ impl<'a, C: crate::Mode> CustomDomainsGetDefaultRequest<'a, C> {
                 );
             crate::runtime::finish("custom_domains.get_default", request)
         });
-        crate::runtime::send_json("custom_domains.get_default", client, options, build)
+        crate::runtime::Call::new("custom_domains.get_default", client, options, build)
     }
 }
 /// Request builder for `custom_domains.list` (`GET /custom-domains`); finish with [`send`](Self::send).
@@ -472,7 +462,10 @@ impl<'a, C: crate::Mode> CustomDomainsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -487,18 +480,11 @@ impl<'a, C: crate::Mode> CustomDomainsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListCustomDomainsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -521,7 +507,7 @@ impl<'a, C: crate::Mode> CustomDomainsListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("custom_domains.list", request)
         });
-        crate::runtime::send_json("custom_domains.list", client, options, build)
+        crate::runtime::Call::new("custom_domains.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> CustomDomainsListRequest<'a, C> {
@@ -580,7 +566,10 @@ impl<'a, C: crate::Mode> CustomDomainsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -634,7 +623,10 @@ impl<'a, C: crate::Mode> CustomDomainsListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -673,7 +665,10 @@ impl<'a, C: crate::Mode> CustomDomainsSetDefaultRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -688,18 +683,11 @@ impl<'a, C: crate::Mode> CustomDomainsSetDefaultRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::UpdateDefaultDomainResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -724,7 +712,7 @@ impl<'a, C: crate::Mode> CustomDomainsSetDefaultRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("custom_domains.set_default", request)
         });
-        crate::runtime::send_json("custom_domains.set_default", client, options, build)
+        crate::runtime::Call::new("custom_domains.set_default", client, options, build)
     }
 }
 /// Request builder for `custom_domains.test` (`POST /custom-domains/{id}/test`); finish with [`send`](Self::send).
@@ -748,7 +736,10 @@ impl<'a, C: crate::Mode> CustomDomainsTestRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -763,18 +754,11 @@ impl<'a, C: crate::Mode> CustomDomainsTestRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::TestCustomDomainResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -795,7 +779,7 @@ impl<'a, C: crate::Mode> CustomDomainsTestRequest<'a, C> {
                 );
             crate::runtime::finish("custom_domains.test", request)
         });
-        crate::runtime::send_json("custom_domains.test", client, options, build)
+        crate::runtime::Call::new("custom_domains.test", client, options, build)
     }
 }
 /// Request builder for `custom_domains.update` (`PATCH /custom-domains/{id}`); finish with [`send`](Self::send).
@@ -832,7 +816,10 @@ impl<'a, C: crate::Mode> CustomDomainsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -847,18 +834,11 @@ impl<'a, C: crate::Mode> CustomDomainsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::CreateCustomDomainResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -887,7 +867,7 @@ impl<'a, C: crate::Mode> CustomDomainsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("custom_domains.update", request)
         });
-        crate::runtime::send_json("custom_domains.update", client, options, build)
+        crate::runtime::Call::new("custom_domains.update", client, options, build)
     }
 }
 /// Request builder for `custom_domains.verify` (`POST /custom-domains/{id}/verify`); finish with [`send`](Self::send).
@@ -914,7 +894,10 @@ impl<'a, C: crate::Mode> CustomDomainsVerifyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -929,18 +912,11 @@ impl<'a, C: crate::Mode> CustomDomainsVerifyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::VerifyCustomDomainResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -961,6 +937,6 @@ impl<'a, C: crate::Mode> CustomDomainsVerifyRequest<'a, C> {
                 );
             crate::runtime::finish("custom_domains.verify", request)
         });
-        crate::runtime::send_json("custom_domains.verify", client, options, build)
+        crate::runtime::Call::new("custom_domains.verify", client, options, build)
     }
 }

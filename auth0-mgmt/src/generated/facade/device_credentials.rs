@@ -101,7 +101,10 @@ impl<'a, C: crate::Mode> DeviceCredentialsCreatePublicKeyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -118,20 +121,11 @@ impl<'a, C: crate::Mode> DeviceCredentialsCreatePublicKeyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::CreatePublicKeyDeviceCredentialResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -156,7 +150,7 @@ impl<'a, C: crate::Mode> DeviceCredentialsCreatePublicKeyRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("device_credentials.create_public_key", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "device_credentials.create_public_key",
             client,
             options,
@@ -183,7 +177,10 @@ impl<'a, C: crate::Mode> DeviceCredentialsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -195,15 +192,11 @@ impl<'a, C: crate::Mode> DeviceCredentialsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -218,7 +211,7 @@ impl<'a, C: crate::Mode> DeviceCredentialsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("device_credentials.delete", request)
         });
-        crate::runtime::send_empty("device_credentials.delete", client, options, build)
+        crate::runtime::Call::new("device_credentials.delete", client, options, build)
     }
 }
 /// Request builder for `device_credentials.list` (`GET /device-credentials`); finish with [`send`](Self::send).
@@ -303,7 +296,10 @@ impl<'a, C: crate::Mode> DeviceCredentialsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -318,18 +314,11 @@ impl<'a, C: crate::Mode> DeviceCredentialsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListDeviceCredentialsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -354,7 +343,7 @@ impl<'a, C: crate::Mode> DeviceCredentialsListRequest<'a, C> {
                 .query_some("user_id", &self.user_id);
             crate::runtime::finish("device_credentials.list", request)
         });
-        crate::runtime::send_json("device_credentials.list", client, options, build)
+        crate::runtime::Call::new("device_credentials.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> DeviceCredentialsListRequest<'a, C> {
@@ -416,7 +405,10 @@ impl<'a, C: crate::Mode> DeviceCredentialsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -469,11 +461,13 @@ impl<'a, C: crate::Mode> DeviceCredentialsListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request
-                                .page(page as _)
-                                .per_page(per_page as _)
-                                .include_totals(true)
-                                .answer(),
+                            crate::runtime::send_json(
+                                request
+                                    .page(page as _)
+                                    .per_page(per_page as _)
+                                    .include_totals(true)
+                                    .call(),
+                            ),
                         )
                         .await?;
                     extract(answer)

@@ -111,7 +111,10 @@ impl<'a, C: crate::Mode> EmailTemplatesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -126,18 +129,11 @@ impl<'a, C: crate::Mode> EmailTemplatesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -162,7 +158,7 @@ impl<'a, C: crate::Mode> EmailTemplatesCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("email_templates.create", request)
         });
-        crate::runtime::send_json("email_templates.create", client, options, build)
+        crate::runtime::Call::new("email_templates.create", client, options, build)
     }
 }
 /// Request builder for `email_templates.get` (`GET /email-templates/{templateName}`); finish with [`send`](Self::send).
@@ -186,7 +182,10 @@ impl<'a, C: crate::Mode> EmailTemplatesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -201,18 +200,11 @@ impl<'a, C: crate::Mode> EmailTemplatesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -240,7 +232,7 @@ impl<'a, C: crate::Mode> EmailTemplatesGetRequest<'a, C> {
                 );
             crate::runtime::finish("email_templates.get", request)
         });
-        crate::runtime::send_json("email_templates.get", client, options, build)
+        crate::runtime::Call::new("email_templates.get", client, options, build)
     }
 }
 /// Request builder for `email_templates.set` (`PUT /email-templates/{templateName}`); finish with [`send`](Self::send).
@@ -274,7 +266,10 @@ impl<'a, C: crate::Mode> EmailTemplatesSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -289,18 +284,11 @@ impl<'a, C: crate::Mode> EmailTemplatesSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -336,7 +324,7 @@ impl<'a, C: crate::Mode> EmailTemplatesSetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("email_templates.set", request)
         });
-        crate::runtime::send_json("email_templates.set", client, options, build)
+        crate::runtime::Call::new("email_templates.set", client, options, build)
     }
 }
 /// Request builder for `email_templates.update` (`PATCH /email-templates/{templateName}`); finish with [`send`](Self::send).
@@ -370,7 +358,10 @@ impl<'a, C: crate::Mode> EmailTemplatesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -385,18 +376,11 @@ impl<'a, C: crate::Mode> EmailTemplatesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetEmailTemplateResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -432,6 +416,6 @@ impl<'a, C: crate::Mode> EmailTemplatesUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("email_templates.update", request)
         });
-        crate::runtime::send_json("email_templates.update", client, options, build)
+        crate::runtime::Call::new("email_templates.update", client, options, build)
     }
 }

@@ -80,7 +80,10 @@ impl<'a, C: crate::Mode> EventsSubscribeRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_stream(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -92,15 +95,11 @@ impl<'a, C: crate::Mode> EventsSubscribeRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_stream(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::ByteStream>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -116,6 +115,6 @@ impl<'a, C: crate::Mode> EventsSubscribeRequest<'a, C> {
                 .query_some("from_timestamp", &self.from_timestamp);
             crate::runtime::finish("events.subscribe", request)
         });
-        crate::runtime::send_stream("events.subscribe", client, options, build)
+        crate::runtime::Call::new("events.subscribe", client, options, build)
     }
 }

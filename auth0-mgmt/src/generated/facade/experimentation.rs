@@ -182,7 +182,10 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -197,18 +200,11 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ExperimentListItem>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -236,7 +232,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("experimentation.experiments.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.experiments.create",
             client,
             options,
@@ -263,7 +259,10 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -275,15 +274,11 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -305,7 +300,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("experimentation.experiments.delete", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "experimentation.experiments.delete",
             client,
             options,
@@ -334,7 +329,10 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -349,18 +347,11 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ExperimentListItem>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -388,7 +379,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsGetRequest<'a, C> {
                 );
             crate::runtime::finish("experimentation.experiments.get", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.experiments.get",
             client,
             options,
@@ -454,7 +445,10 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -469,18 +463,11 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListExperimentsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -505,7 +492,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("experimentation.experiments.list", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.experiments.list",
             client,
             options,
@@ -560,7 +547,10 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -605,7 +595,10 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -642,7 +635,10 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -657,18 +653,11 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ExperimentListItem>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -704,7 +693,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("experimentation.experiments.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.experiments.update",
             client,
             options,
@@ -743,7 +732,10 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsUpdateStatusRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -758,18 +750,11 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsUpdateStatusRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ExperimentListItem>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -806,7 +791,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsUpdateStatusRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("experimentation.experiments.update_status", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.experiments.update_status",
             client,
             options,
@@ -838,7 +823,10 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsValidateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -853,18 +841,11 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsValidateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ValidateExperimentResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -893,7 +874,7 @@ impl<'a, C: crate::Mode> ExperimentationExperimentsValidateRequest<'a, C> {
                 );
             crate::runtime::finish("experimentation.experiments.validate", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.experiments.validate",
             client,
             options,
@@ -1033,7 +1014,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1045,15 +1029,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1081,7 +1061,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("experimentation.feature_flags.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.create",
             client,
             options,
@@ -1108,7 +1088,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1120,15 +1103,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1150,7 +1129,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("experimentation.feature_flags.delete", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.delete",
             client,
             options,
@@ -1179,7 +1158,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1191,15 +1173,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1227,7 +1205,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsGetRequest<'a, C> {
                 );
             crate::runtime::finish("experimentation.feature_flags.get", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.get",
             client,
             options,
@@ -1286,7 +1264,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1301,18 +1282,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListFeatureFlagsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1336,7 +1310,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsListRequest<'a, C> {
                 .query_some("type", &self.type_);
             crate::runtime::finish("experimentation.feature_flags.list", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.list",
             client,
             options,
@@ -1388,7 +1362,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -1430,7 +1407,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -1467,7 +1447,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1479,15 +1462,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1523,7 +1502,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("experimentation.feature_flags.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.update",
             client,
             options,
@@ -1562,7 +1541,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsUpdateStatusRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1574,15 +1556,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsUpdateStatusRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::FeatureFlag>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1622,7 +1600,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsUpdateStatusRequest<'a, C> {
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.update_status",
             client,
             options,
@@ -1751,7 +1729,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsCreateRequest<'a, 
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1763,15 +1744,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsCreateRequest<'a, 
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1811,7 +1788,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsCreateRequest<'a, 
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.variations.create",
             client,
             options,
@@ -1839,7 +1816,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsDeleteRequest<'a, 
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1851,15 +1831,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsDeleteRequest<'a, 
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1891,7 +1867,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsDeleteRequest<'a, 
                 request,
             )
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.variations.delete",
             client,
             options,
@@ -1921,7 +1897,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsGetRequest<'a, C> 
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1933,15 +1912,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsGetRequest<'a, C> 
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1979,7 +1954,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsGetRequest<'a, C> 
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.variations.get",
             client,
             options,
@@ -2008,7 +1983,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsListRequest<'a, C>
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2023,18 +2001,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsListRequest<'a, C>
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListVariationsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2066,7 +2037,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsListRequest<'a, C>
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.variations.list",
             client,
             options,
@@ -2106,7 +2077,10 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsUpdateRequest<'a, 
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2118,15 +2092,11 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsUpdateRequest<'a, 
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::Variation>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2172,7 +2142,7 @@ impl<'a, C: crate::Mode> ExperimentationFeatureFlagsVariationsUpdateRequest<'a, 
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.feature_flags.variations.update",
             client,
             options,
@@ -2289,7 +2259,10 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2301,15 +2274,11 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2334,7 +2303,7 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("experimentation.segments.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.segments.create",
             client,
             options,
@@ -2361,7 +2330,10 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2373,15 +2345,11 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2400,7 +2368,7 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("experimentation.segments.delete", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "experimentation.segments.delete",
             client,
             options,
@@ -2429,7 +2397,10 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2441,15 +2412,11 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2470,7 +2437,7 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsGetRequest<'a, C> {
                 );
             crate::runtime::finish("experimentation.segments.get", request)
         });
-        crate::runtime::send_json("experimentation.segments.get", client, options, build)
+        crate::runtime::Call::new("experimentation.segments.get", client, options, build)
     }
 }
 /// Request builder for `experimentation.segments.list` (`GET /experimentation/segments`); finish with [`send`](Self::send).
@@ -2517,7 +2484,10 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2532,18 +2502,11 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListSegmentsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2563,7 +2526,7 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsListRequest<'a, C> {
                 .query_some("type", &self.type_);
             crate::runtime::finish("experimentation.segments.list", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.segments.list",
             client,
             options,
@@ -2610,7 +2573,10 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -2652,7 +2618,10 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -2689,7 +2658,10 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2701,15 +2673,11 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::Segment>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2742,7 +2710,7 @@ impl<'a, C: crate::Mode> ExperimentationSegmentsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("experimentation.segments.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "experimentation.segments.update",
             client,
             options,

@@ -128,7 +128,10 @@ impl<'a, C: crate::Mode> FlowsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -143,18 +146,11 @@ impl<'a, C: crate::Mode> FlowsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetFlowResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -179,7 +175,7 @@ impl<'a, C: crate::Mode> FlowsCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("flows.create", request)
         });
-        crate::runtime::send_json("flows.create", client, options, build)
+        crate::runtime::Call::new("flows.create", client, options, build)
     }
 }
 /// Request builder for `flows.delete` (`DELETE /flows/{id}`); finish with [`send`](Self::send).
@@ -201,7 +197,10 @@ impl<'a, C: crate::Mode> FlowsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -213,15 +212,11 @@ impl<'a, C: crate::Mode> FlowsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -236,7 +231,7 @@ impl<'a, C: crate::Mode> FlowsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("flows.delete", request)
         });
-        crate::runtime::send_empty("flows.delete", client, options, build)
+        crate::runtime::Call::new("flows.delete", client, options, build)
     }
 }
 /// Request builder for `flows.get` (`GET /flows/{id}`); finish with [`send`](Self::send).
@@ -272,7 +267,10 @@ impl<'a, C: crate::Mode> FlowsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -287,18 +285,11 @@ impl<'a, C: crate::Mode> FlowsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetFlowResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -320,7 +311,7 @@ impl<'a, C: crate::Mode> FlowsGetRequest<'a, C> {
                 .query_some("hydrate", &self.hydrate);
             crate::runtime::finish("flows.get", request)
         });
-        crate::runtime::send_json("flows.get", client, options, build)
+        crate::runtime::Call::new("flows.get", client, options, build)
     }
 }
 /// Request builder for `flows.list` (`GET /flows`); finish with [`send`](Self::send).
@@ -385,7 +376,10 @@ impl<'a, C: crate::Mode> FlowsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -400,18 +394,11 @@ impl<'a, C: crate::Mode> FlowsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListFlowsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -433,7 +420,7 @@ impl<'a, C: crate::Mode> FlowsListRequest<'a, C> {
                 .query_some("synchronous", &self.synchronous);
             crate::runtime::finish("flows.list", request)
         });
-        crate::runtime::send_json("flows.list", client, options, build)
+        crate::runtime::Call::new("flows.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> FlowsListRequest<'a, C> {
@@ -492,7 +479,10 @@ impl<'a, C: crate::Mode> FlowsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -542,11 +532,13 @@ impl<'a, C: crate::Mode> FlowsListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request
-                                .page(page as _)
-                                .per_page(per_page as _)
-                                .include_totals(true)
-                                .answer(),
+                            crate::runtime::send_json(
+                                request
+                                    .page(page as _)
+                                    .per_page(per_page as _)
+                                    .include_totals(true)
+                                    .call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -586,7 +578,10 @@ impl<'a, C: crate::Mode> FlowsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -601,18 +596,11 @@ impl<'a, C: crate::Mode> FlowsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetFlowResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -641,7 +629,7 @@ impl<'a, C: crate::Mode> FlowsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("flows.update", request)
         });
-        crate::runtime::send_json("flows.update", client, options, build)
+        crate::runtime::Call::new("flows.update", client, options, build)
     }
 }
 /// Operations reached by `client.flows().executions()`.
@@ -723,7 +711,10 @@ impl<'a, C: crate::Mode> FlowsExecutionsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -735,15 +726,11 @@ impl<'a, C: crate::Mode> FlowsExecutionsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -772,7 +759,7 @@ impl<'a, C: crate::Mode> FlowsExecutionsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("flows.executions.delete", request)
         });
-        crate::runtime::send_empty("flows.executions.delete", client, options, build)
+        crate::runtime::Call::new("flows.executions.delete", client, options, build)
     }
 }
 /// Request builder for `flows.executions.get` (`GET /flows/{flow_id}/executions/{execution_id}`); finish with [`send`](Self::send).
@@ -811,7 +798,10 @@ impl<'a, C: crate::Mode> FlowsExecutionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -826,18 +816,11 @@ impl<'a, C: crate::Mode> FlowsExecutionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetFlowExecutionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -873,7 +856,7 @@ impl<'a, C: crate::Mode> FlowsExecutionsGetRequest<'a, C> {
                 .query_some("hydrate", &self.hydrate);
             crate::runtime::finish("flows.executions.get", request)
         });
-        crate::runtime::send_json("flows.executions.get", client, options, build)
+        crate::runtime::Call::new("flows.executions.get", client, options, build)
     }
 }
 /// Request builder for `flows.executions.list` (`GET /flows/{flow_id}/executions`); finish with [`send`](Self::send).
@@ -935,7 +918,10 @@ impl<'a, C: crate::Mode> FlowsExecutionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -950,18 +936,11 @@ impl<'a, C: crate::Mode> FlowsExecutionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetFlowsExecutionsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -991,7 +970,7 @@ impl<'a, C: crate::Mode> FlowsExecutionsListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("flows.executions.list", request)
         });
-        crate::runtime::send_json("flows.executions.list", client, options, build)
+        crate::runtime::Call::new("flows.executions.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> FlowsExecutionsListRequest<'a, C> {
@@ -1067,7 +1046,10 @@ impl<'a, C: crate::Mode> FlowsExecutionsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
@@ -1149,11 +1131,13 @@ impl<'a, C: crate::Mode> FlowsExecutionsListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request
-                                .page(page as _)
-                                .per_page(per_page as _)
-                                .include_totals(true)
-                                .answer(),
+                            crate::runtime::send_json(
+                                request
+                                    .page(page as _)
+                                    .per_page(per_page as _)
+                                    .include_totals(true)
+                                    .call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -1224,7 +1208,10 @@ impl<'a, C: crate::Mode> FlowsExecutionsListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -1352,7 +1339,10 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1367,18 +1357,11 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetFlowsVaultConnectionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1403,7 +1386,7 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("flows.vault.connections.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "flows.vault.connections.create",
             client,
             options,
@@ -1430,7 +1413,10 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1442,15 +1428,11 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1469,7 +1451,7 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("flows.vault.connections.delete", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "flows.vault.connections.delete",
             client,
             options,
@@ -1501,7 +1483,10 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1516,18 +1501,11 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetFlowsVaultConnectionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1548,7 +1526,7 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsGetRequest<'a, C> {
                 );
             crate::runtime::finish("flows.vault.connections.get", request)
         });
-        crate::runtime::send_json("flows.vault.connections.get", client, options, build)
+        crate::runtime::Call::new("flows.vault.connections.get", client, options, build)
     }
 }
 /// Request builder for `flows.vault.connections.list` (`GET /flows/vault/connections`); finish with [`send`](Self::send).
@@ -1595,7 +1573,10 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1612,18 +1593,11 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListFlowsVaultConnectionsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1643,7 +1617,7 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsListRequest<'a, C> {
                 .query_some("per_page", &self.per_page);
             crate::runtime::finish("flows.vault.connections.list", request)
         });
-        crate::runtime::send_json("flows.vault.connections.list", client, options, build)
+        crate::runtime::Call::new("flows.vault.connections.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> FlowsVaultConnectionsListRequest<'a, C> {
@@ -1708,7 +1682,10 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -1763,11 +1740,13 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request
-                                .page(page as _)
-                                .per_page(per_page as _)
-                                .include_totals(true)
-                                .answer(),
+                            crate::runtime::send_json(
+                                request
+                                    .page(page as _)
+                                    .per_page(per_page as _)
+                                    .include_totals(true)
+                                    .call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -1810,7 +1789,10 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1825,18 +1807,11 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetFlowsVaultConnectionResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1869,7 +1844,7 @@ impl<'a, C: crate::Mode> FlowsVaultConnectionsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("flows.vault.connections.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "flows.vault.connections.update",
             client,
             options,

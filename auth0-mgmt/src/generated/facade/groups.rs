@@ -97,7 +97,10 @@ impl<'a, C: crate::Mode> GroupsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -109,15 +112,11 @@ impl<'a, C: crate::Mode> GroupsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -132,7 +131,7 @@ impl<'a, C: crate::Mode> GroupsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("groups.delete", request)
         });
-        crate::runtime::send_empty("groups.delete", client, options, build)
+        crate::runtime::Call::new("groups.delete", client, options, build)
     }
 }
 /// Request builder for `groups.get` (`GET /groups/{id}`); finish with [`send`](Self::send).
@@ -156,7 +155,10 @@ impl<'a, C: crate::Mode> GroupsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -168,15 +170,11 @@ impl<'a, C: crate::Mode> GroupsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::Group>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -197,7 +195,7 @@ impl<'a, C: crate::Mode> GroupsGetRequest<'a, C> {
                 );
             crate::runtime::finish("groups.get", request)
         });
-        crate::runtime::send_json("groups.get", client, options, build)
+        crate::runtime::Call::new("groups.get", client, options, build)
     }
 }
 /// Request builder for `groups.list` (`GET /groups`); finish with [`send`](Self::send).
@@ -297,7 +295,10 @@ impl<'a, C: crate::Mode> GroupsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -312,18 +313,11 @@ impl<'a, C: crate::Mode> GroupsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListGroupsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -351,7 +345,7 @@ impl<'a, C: crate::Mode> GroupsListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("groups.list", request)
         });
-        crate::runtime::send_json("groups.list", client, options, build)
+        crate::runtime::Call::new("groups.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> GroupsListRequest<'a, C> {
@@ -408,7 +402,10 @@ impl<'a, C: crate::Mode> GroupsListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every page from the checkpoint set with `.from(..)` (default the start), `.take(..)` items each (default 50), following `next` until the last page.
@@ -474,11 +471,13 @@ impl<'a, C: crate::Mode> GroupsListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request
-                                .page(page as _)
-                                .per_page(per_page as _)
-                                .include_totals(true)
-                                .answer(),
+                            crate::runtime::send_json(
+                                request
+                                    .page(page as _)
+                                    .per_page(per_page as _)
+                                    .include_totals(true)
+                                    .call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -533,7 +532,10 @@ impl<'a, C: crate::Mode> GroupsListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -611,7 +613,10 @@ impl<'a, C: crate::Mode> GroupsMembersGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -626,18 +631,11 @@ impl<'a, C: crate::Mode> GroupsMembersGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetGroupMembersResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -662,7 +660,7 @@ impl<'a, C: crate::Mode> GroupsMembersGetRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("groups.members.get", request)
         });
-        crate::runtime::send_json("groups.members.get", client, options, build)
+        crate::runtime::Call::new("groups.members.get", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> GroupsMembersGetRequest<'a, C> {
@@ -709,7 +707,10 @@ impl<'a, C: crate::Mode> GroupsMembersGetRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -751,7 +752,10 @@ impl<'a, C: crate::Mode> GroupsMembersGetRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -833,7 +837,10 @@ impl<'a, C: crate::Mode> GroupsRolesCreateRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -845,15 +852,11 @@ impl<'a, C: crate::Mode> GroupsRolesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -876,7 +879,7 @@ impl<'a, C: crate::Mode> GroupsRolesCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("groups.roles.create", request)
         });
-        crate::runtime::send_empty("groups.roles.create", client, options, build)
+        crate::runtime::Call::new("groups.roles.create", client, options, build)
     }
 }
 /// Request builder for `groups.roles.delete` (`DELETE /groups/{id}/roles`); finish with [`send`](Self::send).
@@ -908,7 +911,10 @@ impl<'a, C: crate::Mode> GroupsRolesDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -920,15 +926,11 @@ impl<'a, C: crate::Mode> GroupsRolesDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -951,7 +953,7 @@ impl<'a, C: crate::Mode> GroupsRolesDeleteRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("groups.roles.delete", request)
         });
-        crate::runtime::send_empty("groups.roles.delete", client, options, build)
+        crate::runtime::Call::new("groups.roles.delete", client, options, build)
     }
 }
 /// Request builder for `groups.roles.list` (`GET /groups/{id}/roles`); finish with [`send`](Self::send).
@@ -989,7 +991,10 @@ impl<'a, C: crate::Mode> GroupsRolesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1004,18 +1009,11 @@ impl<'a, C: crate::Mode> GroupsRolesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListGroupRolesResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1038,7 +1036,7 @@ impl<'a, C: crate::Mode> GroupsRolesListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("groups.roles.list", request)
         });
-        crate::runtime::send_json("groups.roles.list", client, options, build)
+        crate::runtime::Call::new("groups.roles.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> GroupsRolesListRequest<'a, C> {
@@ -1080,7 +1078,10 @@ impl<'a, C: crate::Mode> GroupsRolesListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -1122,7 +1123,10 @@ impl<'a, C: crate::Mode> GroupsRolesListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )

@@ -127,7 +127,10 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsCreateTicketRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -144,20 +147,11 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsCreateTicketRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::CreateGuardianEnrollmentTicketResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -192,7 +186,7 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsCreateTicketRequest<'a, C> {
                 .header_some("auth0-custom-domain", auth0_custom_domain);
             crate::runtime::finish("guardian.enrollments.create_ticket", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.enrollments.create_ticket",
             client,
             options,
@@ -219,7 +213,10 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -231,15 +228,11 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -254,7 +247,7 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("guardian.enrollments.delete", request)
         });
-        crate::runtime::send_empty("guardian.enrollments.delete", client, options, build)
+        crate::runtime::Call::new("guardian.enrollments.delete", client, options, build)
     }
 }
 /// Request builder for `guardian.enrollments.get` (`GET /guardian/enrollments/{id}`); finish with [`send`](Self::send).
@@ -281,7 +274,10 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -296,18 +292,11 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetGuardianEnrollmentResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -328,7 +317,7 @@ impl<'a, C: crate::Mode> GuardianEnrollmentsGetRequest<'a, C> {
                 );
             crate::runtime::finish("guardian.enrollments.get", request)
         });
-        crate::runtime::send_json("guardian.enrollments.get", client, options, build)
+        crate::runtime::Call::new("guardian.enrollments.get", client, options, build)
     }
 }
 /// Operations reached by `client.guardian().factors()`.
@@ -409,7 +398,10 @@ impl<'a, C: crate::Mode> GuardianFactorsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -424,18 +416,11 @@ impl<'a, C: crate::Mode> GuardianFactorsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<::std::vec::Vec<crate::types::GuardianFactor>>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -452,7 +437,7 @@ impl<'a, C: crate::Mode> GuardianFactorsListRequest<'a, C> {
                 );
             crate::runtime::finish("guardian.factors.list", request)
         });
-        crate::runtime::send_json("guardian.factors.list", client, options, build)
+        crate::runtime::Call::new("guardian.factors.list", client, options, build)
     }
 }
 /// Request builder for `guardian.factors.set` (`PUT /guardian/factors/{name}`); finish with [`send`](Self::send).
@@ -486,7 +471,10 @@ impl<'a, C: crate::Mode> GuardianFactorsSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -501,18 +489,11 @@ impl<'a, C: crate::Mode> GuardianFactorsSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::SetGuardianFactorResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -548,7 +529,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.factors.set", request)
         });
-        crate::runtime::send_json("guardian.factors.set", client, options, build)
+        crate::runtime::Call::new("guardian.factors.set", client, options, build)
     }
 }
 /// Operations reached by `client.guardian().factors().duo()`.
@@ -629,7 +610,10 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -646,20 +630,11 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorDuoSettingsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -679,7 +654,7 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsGetRequest<'a, C> {
                 );
             crate::runtime::finish("guardian.factors.duo.settings.get", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.duo.settings.get",
             client,
             options,
@@ -720,7 +695,10 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -737,20 +715,11 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorDuoSettingsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -778,7 +747,7 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsSetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.factors.duo.settings.set", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.duo.settings.set",
             client,
             options,
@@ -819,7 +788,10 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -836,20 +808,11 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorDuoSettingsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -877,7 +840,7 @@ impl<'a, C: crate::Mode> GuardianFactorsDuoSettingsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.factors.duo.settings.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.duo.settings.update",
             client,
             options,
@@ -1017,7 +980,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetMessageTypesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1034,20 +1000,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetMessageTypesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1067,7 +1024,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetMessageTypesRequest<'a, C> {
                 );
             crate::runtime::finish("guardian.factors.phone.get_message_types", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.phone.get_message_types",
             client,
             options,
@@ -1098,7 +1055,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetSelectedProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1115,20 +1075,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetSelectedProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSmsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1151,7 +1102,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetSelectedProviderRequest<'a, C> {
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.phone.get_selected_provider",
             client,
             options,
@@ -1182,7 +1133,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1199,20 +1153,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1232,7 +1177,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetTemplatesRequest<'a, C> {
                 );
             crate::runtime::finish("guardian.factors.phone.get_templates", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.phone.get_templates",
             client,
             options,
@@ -1263,7 +1208,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetTwilioProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1280,20 +1228,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetTwilioProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1313,7 +1252,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneGetTwilioProviderRequest<'a, C> {
                 );
             crate::runtime::finish("guardian.factors.phone.get_twilio_provider", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.phone.get_twilio_provider",
             client,
             options,
@@ -1354,7 +1293,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetMessageTypesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1371,20 +1313,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetMessageTypesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorPhoneMessageTypesResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1412,7 +1345,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetMessageTypesRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.factors.phone.set_message_types", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.phone.set_message_types",
             client,
             options,
@@ -1453,7 +1386,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1470,20 +1406,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSmsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1511,7 +1438,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetProviderRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.factors.phone.set_provider", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.phone.set_provider",
             client,
             options,
@@ -1552,7 +1479,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1569,20 +1499,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1610,7 +1531,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetTemplatesRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.factors.phone.set_templates", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.phone.set_templates",
             client,
             options,
@@ -1651,7 +1572,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetTwilioProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1668,20 +1592,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetTwilioProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1709,7 +1624,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPhoneSetTwilioProviderRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.factors.phone.set_twilio_provider", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.phone.set_twilio_provider",
             client,
             options,
@@ -1912,7 +1827,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationGetApnsProviderRequest<'
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1929,20 +1847,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationGetApnsProviderRequest<'
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderApnsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1965,7 +1874,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationGetApnsProviderRequest<'
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.get_apns_provider",
             client,
             options,
@@ -2004,7 +1913,10 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2021,20 +1933,11 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2057,7 +1960,7 @@ impl<
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.get_selected_provider",
             client,
             options,
@@ -2088,7 +1991,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationGetSnsProviderRequest<'a
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2105,20 +2011,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationGetSnsProviderRequest<'a
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSnsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2141,7 +2038,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationGetSnsProviderRequest<'a
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.get_sns_provider",
             client,
             options,
@@ -2186,7 +2083,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetApnsProviderRequest<'
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2203,20 +2103,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetApnsProviderRequest<'
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2247,7 +2138,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetApnsProviderRequest<'
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.set_apns_provider",
             client,
             options,
@@ -2292,7 +2183,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetFcmProviderRequest<'a
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2309,20 +2203,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetFcmProviderRequest<'a
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2353,7 +2238,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetFcmProviderRequest<'a
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.set_fcm_provider",
             client,
             options,
@@ -2401,7 +2286,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2418,20 +2306,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2462,7 +2341,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetFcmv1ProviderRequest<
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.set_fcmv1_provider",
             client,
             options,
@@ -2505,7 +2384,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetProviderRequest<'a, C
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2522,20 +2404,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetProviderRequest<'a, C
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderPushNotificationResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2566,7 +2439,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetProviderRequest<'a, C
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.set_provider",
             client,
             options,
@@ -2611,7 +2484,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetSnsProviderRequest<'a
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2628,20 +2504,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetSnsProviderRequest<'a
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSnsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2672,7 +2539,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationSetSnsProviderRequest<'a
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.set_sns_provider",
             client,
             options,
@@ -2725,7 +2592,10 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2742,20 +2612,11 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::SetGuardianFactorsProviderPushNotificationApnsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2786,7 +2647,7 @@ impl<
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.update_apns_provider",
             client,
             options,
@@ -2836,7 +2697,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationUpdateFcmProviderRequest
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2853,20 +2717,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationUpdateFcmProviderRequest
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -2897,7 +2752,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationUpdateFcmProviderRequest
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.update_fcm_provider",
             client,
             options,
@@ -2950,7 +2805,10 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -2967,20 +2825,11 @@ impl<
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3011,7 +2860,7 @@ impl<
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.update_fcmv1_provider",
             client,
             options,
@@ -3061,7 +2910,10 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationUpdateSnsProviderRequest
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3078,20 +2930,11 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationUpdateSnsProviderRequest
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSnsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3122,7 +2965,7 @@ impl<'a, C: crate::Mode> GuardianFactorsPushNotificationUpdateSnsProviderRequest
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.push_notification.update_sns_provider",
             client,
             options,
@@ -3235,7 +3078,10 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetSelectedProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3252,20 +3098,11 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetSelectedProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSmsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3285,7 +3122,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetSelectedProviderRequest<'a, C> {
                 );
             crate::runtime::finish("guardian.factors.sms.get_selected_provider", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.sms.get_selected_provider",
             client,
             options,
@@ -3318,7 +3155,10 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3337,22 +3177,11 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                ::std::option::Option<
-                    crate::types::GetGuardianFactorSmsTemplatesResponseContent,
-                >,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3372,7 +3201,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetTemplatesRequest<'a, C> {
                 );
             crate::runtime::finish("guardian.factors.sms.get_templates", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.sms.get_templates",
             client,
             options,
@@ -3403,7 +3232,10 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetTwilioProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3420,20 +3252,11 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetTwilioProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3453,7 +3276,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsGetTwilioProviderRequest<'a, C> {
                 );
             crate::runtime::finish("guardian.factors.sms.get_twilio_provider", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.sms.get_twilio_provider",
             client,
             options,
@@ -3494,7 +3317,10 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3511,20 +3337,11 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSmsResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3552,7 +3369,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetProviderRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.factors.sms.set_provider", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.sms.set_provider",
             client,
             options,
@@ -3593,7 +3410,10 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3610,20 +3430,11 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorSmsTemplatesResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3651,7 +3462,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetTemplatesRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.factors.sms.set_templates", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.sms.set_templates",
             client,
             options,
@@ -3692,7 +3503,10 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetTwilioProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3709,20 +3523,11 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetTwilioProviderRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetGuardianFactorsProviderSmsTwilioResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3750,7 +3555,7 @@ impl<'a, C: crate::Mode> GuardianFactorsSmsSetTwilioProviderRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.factors.sms.set_twilio_provider", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "guardian.factors.sms.set_twilio_provider",
             client,
             options,
@@ -3811,7 +3616,10 @@ impl<'a, C: crate::Mode> GuardianPoliciesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3826,18 +3634,11 @@ impl<'a, C: crate::Mode> GuardianPoliciesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::SetGuardianPoliciesResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3854,7 +3655,7 @@ impl<'a, C: crate::Mode> GuardianPoliciesListRequest<'a, C> {
                 );
             crate::runtime::finish("guardian.policies.list", request)
         });
-        crate::runtime::send_json("guardian.policies.list", client, options, build)
+        crate::runtime::Call::new("guardian.policies.list", client, options, build)
     }
 }
 /// Request builder for `guardian.policies.set` (`PUT /guardian/policies`); finish with [`send`](Self::send).
@@ -3890,7 +3691,10 @@ impl<'a, C: crate::Mode> GuardianPoliciesSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -3905,18 +3709,11 @@ impl<'a, C: crate::Mode> GuardianPoliciesSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::SetGuardianPoliciesResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -3941,6 +3738,6 @@ impl<'a, C: crate::Mode> GuardianPoliciesSetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("guardian.policies.set", request)
         });
-        crate::runtime::send_json("guardian.policies.set", client, options, build)
+        crate::runtime::Call::new("guardian.policies.set", client, options, build)
     }
 }

@@ -77,7 +77,10 @@ impl<'a, C: crate::Mode> JobsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -92,18 +95,11 @@ impl<'a, C: crate::Mode> JobsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetJobResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -124,7 +120,7 @@ impl<'a, C: crate::Mode> JobsGetRequest<'a, C> {
                 );
             crate::runtime::finish("jobs.get", request)
         });
-        crate::runtime::send_json("jobs.get", client, options, build)
+        crate::runtime::Call::new("jobs.get", client, options, build)
     }
 }
 /// Operations reached by `client.jobs().errors()`.
@@ -170,7 +166,10 @@ impl<'a, C: crate::Mode> JobsErrorsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -187,18 +186,11 @@ impl<'a, C: crate::Mode> JobsErrorsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<::std::option::Option<crate::types::GetErrorsResponse>>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -219,7 +211,7 @@ impl<'a, C: crate::Mode> JobsErrorsGetRequest<'a, C> {
                 );
             crate::runtime::finish("jobs.errors.get", request)
         });
-        crate::runtime::send_json("jobs.errors.get", client, options, build)
+        crate::runtime::Call::new("jobs.errors.get", client, options, build)
     }
 }
 /// Operations reached by `client.jobs().users_exports()`.
@@ -271,7 +263,10 @@ impl<'a, C: crate::Mode> JobsUsersExportsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -286,18 +281,11 @@ impl<'a, C: crate::Mode> JobsUsersExportsCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::CreateExportUsersResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -322,7 +310,7 @@ impl<'a, C: crate::Mode> JobsUsersExportsCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("jobs.users_exports.create", request)
         });
-        crate::runtime::send_json("jobs.users_exports.create", client, options, build)
+        crate::runtime::Call::new("jobs.users_exports.create", client, options, build)
     }
 }
 /// Operations reached by `client.jobs().users_imports()`.
@@ -400,7 +388,10 @@ impl<'a, C: crate::Mode> JobsVerificationEmailCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -415,18 +406,11 @@ impl<'a, C: crate::Mode> JobsVerificationEmailCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::CreateVerificationEmailResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -458,7 +442,7 @@ impl<'a, C: crate::Mode> JobsVerificationEmailCreateRequest<'a, C> {
                 .header_some("auth0-custom-domain", auth0_custom_domain);
             crate::runtime::finish("jobs.verification_email.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "jobs.verification_email.create",
             client,
             options,

@@ -97,7 +97,10 @@ impl<'a, C: crate::Mode> KeysCustomSigningDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -109,15 +112,11 @@ impl<'a, C: crate::Mode> KeysCustomSigningDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -128,7 +127,7 @@ impl<'a, C: crate::Mode> KeysCustomSigningDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("keys.custom_signing.delete", request)
         });
-        crate::runtime::send_empty("keys.custom_signing.delete", client, options, build)
+        crate::runtime::Call::new("keys.custom_signing.delete", client, options, build)
     }
 }
 /// Request builder for `keys.custom_signing.get` (`GET /keys/custom-signing`); finish with [`send`](Self::send).
@@ -154,7 +153,10 @@ impl<'a, C: crate::Mode> KeysCustomSigningGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -169,18 +171,11 @@ impl<'a, C: crate::Mode> KeysCustomSigningGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetCustomSigningKeysResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -197,7 +192,7 @@ impl<'a, C: crate::Mode> KeysCustomSigningGetRequest<'a, C> {
                 );
             crate::runtime::finish("keys.custom_signing.get", request)
         });
-        crate::runtime::send_json("keys.custom_signing.get", client, options, build)
+        crate::runtime::Call::new("keys.custom_signing.get", client, options, build)
     }
 }
 /// Request builder for `keys.custom_signing.set` (`PUT /keys/custom-signing`); finish with [`send`](Self::send).
@@ -233,7 +228,10 @@ impl<'a, C: crate::Mode> KeysCustomSigningSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -248,18 +246,11 @@ impl<'a, C: crate::Mode> KeysCustomSigningSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetCustomSigningKeysResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -284,7 +275,7 @@ impl<'a, C: crate::Mode> KeysCustomSigningSetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("keys.custom_signing.set", request)
         });
-        crate::runtime::send_json("keys.custom_signing.set", client, options, build)
+        crate::runtime::Call::new("keys.custom_signing.set", client, options, build)
     }
 }
 /// Operations reached by `client.keys().encryption()`.
@@ -413,7 +404,10 @@ impl<'a, C: crate::Mode> KeysEncryptionCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -428,15 +422,11 @@ impl<'a, C: crate::Mode> KeysEncryptionCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::EncryptionKey>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -461,7 +451,7 @@ impl<'a, C: crate::Mode> KeysEncryptionCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("keys.encryption.create", request)
         });
-        crate::runtime::send_json("keys.encryption.create", client, options, build)
+        crate::runtime::Call::new("keys.encryption.create", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.create_public_wrapping_key` (`POST /keys/encryption/{kid}/wrapping-key`); finish with [`send`](Self::send).
@@ -488,7 +478,10 @@ impl<'a, C: crate::Mode> KeysEncryptionCreatePublicWrappingKeyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -505,20 +498,11 @@ impl<'a, C: crate::Mode> KeysEncryptionCreatePublicWrappingKeyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::CreateEncryptionKeyPublicWrappingResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -547,7 +531,7 @@ impl<'a, C: crate::Mode> KeysEncryptionCreatePublicWrappingKeyRequest<'a, C> {
                 );
             crate::runtime::finish("keys.encryption.create_public_wrapping_key", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "keys.encryption.create_public_wrapping_key",
             client,
             options,
@@ -574,7 +558,10 @@ impl<'a, C: crate::Mode> KeysEncryptionDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -586,15 +573,11 @@ impl<'a, C: crate::Mode> KeysEncryptionDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -609,7 +592,7 @@ impl<'a, C: crate::Mode> KeysEncryptionDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("keys.encryption.delete", request)
         });
-        crate::runtime::send_empty("keys.encryption.delete", client, options, build)
+        crate::runtime::Call::new("keys.encryption.delete", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.get` (`GET /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -633,7 +616,10 @@ impl<'a, C: crate::Mode> KeysEncryptionGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -648,15 +634,11 @@ impl<'a, C: crate::Mode> KeysEncryptionGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::EncryptionKey>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -677,7 +659,7 @@ impl<'a, C: crate::Mode> KeysEncryptionGetRequest<'a, C> {
                 );
             crate::runtime::finish("keys.encryption.get", request)
         });
-        crate::runtime::send_json("keys.encryption.get", client, options, build)
+        crate::runtime::Call::new("keys.encryption.get", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.import` (`POST /keys/encryption/{kid}`); finish with [`send`](Self::send).
@@ -711,7 +693,10 @@ impl<'a, C: crate::Mode> KeysEncryptionImportRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -726,15 +711,11 @@ impl<'a, C: crate::Mode> KeysEncryptionImportRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::EncryptionKey>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -763,7 +744,7 @@ impl<'a, C: crate::Mode> KeysEncryptionImportRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("keys.encryption.import", request)
         });
-        crate::runtime::send_json("keys.encryption.import", client, options, build)
+        crate::runtime::Call::new("keys.encryption.import", client, options, build)
     }
 }
 /// Request builder for `keys.encryption.list` (`GET /keys/encryption`); finish with [`send`](Self::send).
@@ -810,7 +791,10 @@ impl<'a, C: crate::Mode> KeysEncryptionListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -825,18 +809,11 @@ impl<'a, C: crate::Mode> KeysEncryptionListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListEncryptionKeysResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -856,7 +833,7 @@ impl<'a, C: crate::Mode> KeysEncryptionListRequest<'a, C> {
                 .query_some("per_page", &self.per_page);
             crate::runtime::finish("keys.encryption.list", request)
         });
-        crate::runtime::send_json("keys.encryption.list", client, options, build)
+        crate::runtime::Call::new("keys.encryption.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> KeysEncryptionListRequest<'a, C> {
@@ -915,7 +892,10 @@ impl<'a, C: crate::Mode> KeysEncryptionListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -965,11 +945,13 @@ impl<'a, C: crate::Mode> KeysEncryptionListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request
-                                .page(page as _)
-                                .per_page(per_page as _)
-                                .include_totals(true)
-                                .answer(),
+                            crate::runtime::send_json(
+                                request
+                                    .page(page as _)
+                                    .per_page(per_page as _)
+                                    .include_totals(true)
+                                    .call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -996,7 +978,10 @@ impl<'a, C: crate::Mode> KeysEncryptionRekeyRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1008,15 +993,11 @@ impl<'a, C: crate::Mode> KeysEncryptionRekeyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1027,7 +1008,7 @@ impl<'a, C: crate::Mode> KeysEncryptionRekeyRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::POST, url);
             crate::runtime::finish("keys.encryption.rekey", request)
         });
-        crate::runtime::send_empty("keys.encryption.rekey", client, options, build)
+        crate::runtime::Call::new("keys.encryption.rekey", client, options, build)
     }
 }
 /// Operations reached by `client.keys().signing()`.
@@ -1104,7 +1085,10 @@ impl<'a, C: crate::Mode> KeysSigningGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1116,15 +1100,11 @@ impl<'a, C: crate::Mode> KeysSigningGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::SigningKeys>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1145,7 +1125,7 @@ impl<'a, C: crate::Mode> KeysSigningGetRequest<'a, C> {
                 );
             crate::runtime::finish("keys.signing.get", request)
         });
-        crate::runtime::send_json("keys.signing.get", client, options, build)
+        crate::runtime::Call::new("keys.signing.get", client, options, build)
     }
 }
 /// Request builder for `keys.signing.list` (`GET /keys/signing`); finish with [`send`](Self::send).
@@ -1168,7 +1148,10 @@ impl<'a, C: crate::Mode> KeysSigningListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1183,18 +1166,11 @@ impl<'a, C: crate::Mode> KeysSigningListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<::std::vec::Vec<crate::types::SigningKeys>>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1211,7 +1187,7 @@ impl<'a, C: crate::Mode> KeysSigningListRequest<'a, C> {
                 );
             crate::runtime::finish("keys.signing.list", request)
         });
-        crate::runtime::send_json("keys.signing.list", client, options, build)
+        crate::runtime::Call::new("keys.signing.list", client, options, build)
     }
 }
 /// Request builder for `keys.signing.revoke` (`PUT /keys/signing/{kid}/revoke`); finish with [`send`](Self::send).
@@ -1235,7 +1211,10 @@ impl<'a, C: crate::Mode> KeysSigningRevokeRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1250,18 +1229,11 @@ impl<'a, C: crate::Mode> KeysSigningRevokeRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::RotateSigningKeysResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1282,7 +1254,7 @@ impl<'a, C: crate::Mode> KeysSigningRevokeRequest<'a, C> {
                 );
             crate::runtime::finish("keys.signing.revoke", request)
         });
-        crate::runtime::send_json("keys.signing.revoke", client, options, build)
+        crate::runtime::Call::new("keys.signing.revoke", client, options, build)
     }
 }
 /// Request builder for `keys.signing.rotate` (`POST /keys/signing/rotate`); finish with [`send`](Self::send).
@@ -1305,7 +1277,10 @@ impl<'a, C: crate::Mode> KeysSigningRotateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1320,18 +1295,11 @@ impl<'a, C: crate::Mode> KeysSigningRotateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::RotateSigningKeysResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1348,6 +1316,6 @@ impl<'a, C: crate::Mode> KeysSigningRotateRequest<'a, C> {
                 );
             crate::runtime::finish("keys.signing.rotate", request)
         });
-        crate::runtime::send_json("keys.signing.rotate", client, options, build)
+        crate::runtime::Call::new("keys.signing.rotate", client, options, build)
     }
 }

@@ -83,7 +83,10 @@ impl<'a, C: crate::Mode> PromptsGetSettingsRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -98,18 +101,11 @@ impl<'a, C: crate::Mode> PromptsGetSettingsRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetSettingsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -126,7 +122,7 @@ impl<'a, C: crate::Mode> PromptsGetSettingsRequest<'a, C> {
                 );
             crate::runtime::finish("prompts.get_settings", request)
         });
-        crate::runtime::send_json("prompts.get_settings", client, options, build)
+        crate::runtime::Call::new("prompts.get_settings", client, options, build)
     }
 }
 /// Request builder for `prompts.update_settings` (`PATCH /prompts`); finish with [`send`](Self::send).
@@ -159,7 +155,10 @@ impl<'a, C: crate::Mode> PromptsUpdateSettingsRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -174,18 +173,11 @@ impl<'a, C: crate::Mode> PromptsUpdateSettingsRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetSettingsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -210,7 +202,7 @@ impl<'a, C: crate::Mode> PromptsUpdateSettingsRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("prompts.update_settings", request)
         });
-        crate::runtime::send_json("prompts.update_settings", client, options, build)
+        crate::runtime::Call::new("prompts.update_settings", client, options, build)
     }
 }
 /// Operations reached by `client.prompts().custom_text()`.
@@ -280,7 +272,10 @@ impl<'a, C: crate::Mode> PromptsCustomTextGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -297,20 +292,11 @@ impl<'a, C: crate::Mode> PromptsCustomTextGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -345,7 +331,7 @@ impl<'a, C: crate::Mode> PromptsCustomTextGetRequest<'a, C> {
                 );
             crate::runtime::finish("prompts.custom_text.get", request)
         });
-        crate::runtime::send_json("prompts.custom_text.get", client, options, build)
+        crate::runtime::Call::new("prompts.custom_text.get", client, options, build)
     }
 }
 /// Request builder for `prompts.custom_text.set` (`PUT /prompts/{prompt}/custom-text/{language}`); finish with [`send`](Self::send).
@@ -390,7 +376,10 @@ impl<'a, C: crate::Mode> PromptsCustomTextSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -402,15 +391,11 @@ impl<'a, C: crate::Mode> PromptsCustomTextSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -453,7 +438,7 @@ impl<'a, C: crate::Mode> PromptsCustomTextSetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("prompts.custom_text.set", request)
         });
-        crate::runtime::send_json("prompts.custom_text.set", client, options, build)
+        crate::runtime::Call::new("prompts.custom_text.set", client, options, build)
     }
 }
 /// Operations reached by `client.prompts().partials()`.
@@ -518,7 +503,10 @@ impl<'a, C: crate::Mode> PromptsPartialsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -535,20 +523,11 @@ impl<'a, C: crate::Mode> PromptsPartialsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -577,7 +556,7 @@ impl<'a, C: crate::Mode> PromptsPartialsGetRequest<'a, C> {
                 );
             crate::runtime::finish("prompts.partials.get", request)
         });
-        crate::runtime::send_json("prompts.partials.get", client, options, build)
+        crate::runtime::Call::new("prompts.partials.get", client, options, build)
     }
 }
 /// Request builder for `prompts.partials.set` (`PUT /prompts/{prompt}/partials`); finish with [`send`](Self::send).
@@ -620,7 +599,10 @@ impl<'a, C: crate::Mode> PromptsPartialsSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -632,15 +614,11 @@ impl<'a, C: crate::Mode> PromptsPartialsSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -677,7 +655,7 @@ impl<'a, C: crate::Mode> PromptsPartialsSetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("prompts.partials.set", request)
         });
-        crate::runtime::send_json("prompts.partials.set", client, options, build)
+        crate::runtime::Call::new("prompts.partials.set", client, options, build)
     }
 }
 /// Operations reached by `client.prompts().rendering()`.
@@ -783,7 +761,10 @@ impl<'a, C: crate::Mode> PromptsRenderingBulkUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -798,18 +779,11 @@ impl<'a, C: crate::Mode> PromptsRenderingBulkUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::BulkUpdateAculResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -834,7 +808,7 @@ impl<'a, C: crate::Mode> PromptsRenderingBulkUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("prompts.rendering.bulk_update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "prompts.rendering.bulk_update",
             client,
             options,
@@ -864,7 +838,10 @@ impl<'a, C: crate::Mode> PromptsRenderingGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -879,18 +856,11 @@ impl<'a, C: crate::Mode> PromptsRenderingGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListAculsResponseContentItem>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -926,7 +896,7 @@ impl<'a, C: crate::Mode> PromptsRenderingGetRequest<'a, C> {
                 );
             crate::runtime::finish("prompts.rendering.get", request)
         });
-        crate::runtime::send_json("prompts.rendering.get", client, options, build)
+        crate::runtime::Call::new("prompts.rendering.get", client, options, build)
     }
 }
 /// Request builder for `prompts.rendering.list` (`GET /prompts/rendering`); finish with [`send`](Self::send).
@@ -1008,7 +978,10 @@ impl<'a, C: crate::Mode> PromptsRenderingListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1023,18 +996,11 @@ impl<'a, C: crate::Mode> PromptsRenderingListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListAculsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1059,7 +1025,7 @@ impl<'a, C: crate::Mode> PromptsRenderingListRequest<'a, C> {
                 .query_some("screen", &self.screen);
             crate::runtime::finish("prompts.rendering.list", request)
         });
-        crate::runtime::send_json("prompts.rendering.list", client, options, build)
+        crate::runtime::Call::new("prompts.rendering.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> PromptsRenderingListRequest<'a, C> {
@@ -1124,7 +1090,10 @@ impl<'a, C: crate::Mode> PromptsRenderingListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -1179,11 +1148,13 @@ impl<'a, C: crate::Mode> PromptsRenderingListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request
-                                .page(page as _)
-                                .per_page(per_page as _)
-                                .include_totals(true)
-                                .answer(),
+                            crate::runtime::send_json(
+                                request
+                                    .page(page as _)
+                                    .per_page(per_page as _)
+                                    .include_totals(true)
+                                    .call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -1224,7 +1195,10 @@ impl<'a, C: crate::Mode> PromptsRenderingUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1239,18 +1213,11 @@ impl<'a, C: crate::Mode> PromptsRenderingUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::UpdateAculResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1294,6 +1261,6 @@ impl<'a, C: crate::Mode> PromptsRenderingUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("prompts.rendering.update", request)
         });
-        crate::runtime::send_json("prompts.rendering.update", client, options, build)
+        crate::runtime::Call::new("prompts.rendering.update", client, options, build)
     }
 }

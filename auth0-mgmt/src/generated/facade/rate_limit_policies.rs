@@ -123,7 +123,10 @@ impl<'a, C: crate::Mode> RateLimitPoliciesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -138,15 +141,11 @@ impl<'a, C: crate::Mode> RateLimitPoliciesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::RateLimitPolicy>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -171,7 +170,7 @@ impl<'a, C: crate::Mode> RateLimitPoliciesCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("rate_limit_policies.create", request)
         });
-        crate::runtime::send_json("rate_limit_policies.create", client, options, build)
+        crate::runtime::Call::new("rate_limit_policies.create", client, options, build)
     }
 }
 /// Request builder for `rate_limit_policies.delete` (`DELETE /rate-limit-policies/{id}`); finish with [`send`](Self::send).
@@ -193,7 +192,10 @@ impl<'a, C: crate::Mode> RateLimitPoliciesDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -205,15 +207,11 @@ impl<'a, C: crate::Mode> RateLimitPoliciesDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -228,7 +226,7 @@ impl<'a, C: crate::Mode> RateLimitPoliciesDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("rate_limit_policies.delete", request)
         });
-        crate::runtime::send_empty("rate_limit_policies.delete", client, options, build)
+        crate::runtime::Call::new("rate_limit_policies.delete", client, options, build)
     }
 }
 /// Request builder for `rate_limit_policies.get` (`GET /rate-limit-policies/{id}`); finish with [`send`](Self::send).
@@ -252,7 +250,10 @@ impl<'a, C: crate::Mode> RateLimitPoliciesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -267,15 +268,11 @@ impl<'a, C: crate::Mode> RateLimitPoliciesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::RateLimitPolicy>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -296,7 +293,7 @@ impl<'a, C: crate::Mode> RateLimitPoliciesGetRequest<'a, C> {
                 );
             crate::runtime::finish("rate_limit_policies.get", request)
         });
-        crate::runtime::send_json("rate_limit_policies.get", client, options, build)
+        crate::runtime::Call::new("rate_limit_policies.get", client, options, build)
     }
 }
 /// Request builder for `rate_limit_policies.list` (`GET /rate-limit-policies`); finish with [`send`](Self::send).
@@ -363,7 +360,10 @@ impl<'a, C: crate::Mode> RateLimitPoliciesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -380,20 +380,11 @@ impl<'a, C: crate::Mode> RateLimitPoliciesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::ListRateLimitPoliciesPaginatedResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -415,7 +406,7 @@ impl<'a, C: crate::Mode> RateLimitPoliciesListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("rate_limit_policies.list", request)
         });
-        crate::runtime::send_json("rate_limit_policies.list", client, options, build)
+        crate::runtime::Call::new("rate_limit_policies.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> RateLimitPoliciesListRequest<'a, C> {
@@ -465,7 +456,10 @@ impl<'a, C: crate::Mode> RateLimitPoliciesListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -510,7 +504,10 @@ impl<'a, C: crate::Mode> RateLimitPoliciesListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -547,7 +544,10 @@ impl<'a, C: crate::Mode> RateLimitPoliciesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -562,15 +562,11 @@ impl<'a, C: crate::Mode> RateLimitPoliciesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<crate::types::RateLimitPolicy>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -599,6 +595,6 @@ impl<'a, C: crate::Mode> RateLimitPoliciesUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("rate_limit_policies.update", request)
         });
-        crate::runtime::send_json("rate_limit_policies.update", client, options, build)
+        crate::runtime::Call::new("rate_limit_policies.update", client, options, build)
     }
 }

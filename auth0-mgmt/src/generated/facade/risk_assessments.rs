@@ -84,7 +84,10 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -99,18 +102,11 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::SetGuardianFactorResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -127,7 +123,7 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsGetRequest<'a, C> {
                 );
             crate::runtime::finish("risk_assessments.settings.get", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "risk_assessments.settings.get",
             client,
             options,
@@ -165,7 +161,10 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -180,18 +179,11 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::SetGuardianFactorResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -216,7 +208,7 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("risk_assessments.settings.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "risk_assessments.settings.update",
             client,
             options,
@@ -277,7 +269,10 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDeviceGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -294,20 +289,11 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDeviceGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -327,7 +313,7 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDeviceGetRequest<'a, C> {
                 );
             crate::runtime::finish("risk_assessments.settings.new_device.get", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "risk_assessments.settings.new_device.get",
             client,
             options,
@@ -370,7 +356,10 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -387,20 +376,11 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::GetRiskAssessmentsSettingsNewDeviceResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -431,7 +411,7 @@ impl<'a, C: crate::Mode> RiskAssessmentsSettingsNewDeviceUpdateRequest<'a, C> {
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "risk_assessments.settings.new_device.update",
             client,
             options,

@@ -77,7 +77,10 @@ impl<'a, C: crate::Mode> RulesConfigsDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -89,15 +92,11 @@ impl<'a, C: crate::Mode> RulesConfigsDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -112,7 +111,7 @@ impl<'a, C: crate::Mode> RulesConfigsDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("rules_configs.delete", request)
         });
-        crate::runtime::send_empty("rules_configs.delete", client, options, build)
+        crate::runtime::Call::new("rules_configs.delete", client, options, build)
     }
 }
 /// Request builder for `rules_configs.list` (`GET /rules-configs`); finish with [`send`](Self::send).
@@ -135,7 +134,10 @@ impl<'a, C: crate::Mode> RulesConfigsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -150,18 +152,11 @@ impl<'a, C: crate::Mode> RulesConfigsListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<::std::vec::Vec<crate::types::RulesConfig>>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -178,7 +173,7 @@ impl<'a, C: crate::Mode> RulesConfigsListRequest<'a, C> {
                 );
             crate::runtime::finish("rules_configs.list", request)
         });
-        crate::runtime::send_json("rules_configs.list", client, options, build)
+        crate::runtime::Call::new("rules_configs.list", client, options, build)
     }
 }
 /// Request builder for `rules_configs.set` (`PUT /rules-configs/{key}`); finish with [`send`](Self::send).
@@ -212,7 +207,10 @@ impl<'a, C: crate::Mode> RulesConfigsSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -227,18 +225,11 @@ impl<'a, C: crate::Mode> RulesConfigsSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::SetRulesConfigResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -267,6 +258,6 @@ impl<'a, C: crate::Mode> RulesConfigsSetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("rules_configs.set", request)
         });
-        crate::runtime::send_json("rules_configs.set", client, options, build)
+        crate::runtime::Call::new("rules_configs.set", client, options, build)
     }
 }

@@ -139,7 +139,10 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -154,18 +157,11 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::SelfServiceProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -190,7 +186,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("self_service_profiles.create", request)
         });
-        crate::runtime::send_json("self_service_profiles.create", client, options, build)
+        crate::runtime::Call::new("self_service_profiles.create", client, options, build)
     }
 }
 /// Request builder for `self_service_profiles.delete` (`DELETE /self-service-profiles/{id}`); finish with [`send`](Self::send).
@@ -212,7 +208,10 @@ impl<'a, C: crate::Mode> SelfServiceProfilesDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -224,15 +223,11 @@ impl<'a, C: crate::Mode> SelfServiceProfilesDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -247,12 +242,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("self_service_profiles.delete", request)
         });
-        crate::runtime::send_empty(
-            "self_service_profiles.delete",
-            client,
-            options,
-            build,
-        )
+        crate::runtime::Call::new("self_service_profiles.delete", client, options, build)
     }
 }
 /// Request builder for `self_service_profiles.get` (`GET /self-service-profiles/{id}`); finish with [`send`](Self::send).
@@ -276,7 +266,10 @@ impl<'a, C: crate::Mode> SelfServiceProfilesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -291,18 +284,11 @@ impl<'a, C: crate::Mode> SelfServiceProfilesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::SelfServiceProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -323,7 +309,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesGetRequest<'a, C> {
                 );
             crate::runtime::finish("self_service_profiles.get", request)
         });
-        crate::runtime::send_json("self_service_profiles.get", client, options, build)
+        crate::runtime::Call::new("self_service_profiles.get", client, options, build)
     }
 }
 /// Request builder for `self_service_profiles.list` (`GET /self-service-profiles`); finish with [`send`](Self::send).
@@ -370,7 +356,10 @@ impl<'a, C: crate::Mode> SelfServiceProfilesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -385,18 +374,11 @@ impl<'a, C: crate::Mode> SelfServiceProfilesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListSelfServiceProfilesResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -416,7 +398,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesListRequest<'a, C> {
                 .query_some("per_page", &self.per_page);
             crate::runtime::finish("self_service_profiles.list", request)
         });
-        crate::runtime::send_json("self_service_profiles.list", client, options, build)
+        crate::runtime::Call::new("self_service_profiles.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> SelfServiceProfilesListRequest<'a, C> {
@@ -478,7 +460,10 @@ impl<'a, C: crate::Mode> SelfServiceProfilesListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -531,11 +516,13 @@ impl<'a, C: crate::Mode> SelfServiceProfilesListRequest<'a, C> {
             |request, page, per_page| {
                 Box::pin(async move {
                     let answer = crate::runtime::body(
-                            request
-                                .page(page as _)
-                                .per_page(per_page as _)
-                                .include_totals(true)
-                                .answer(),
+                            crate::runtime::send_json(
+                                request
+                                    .page(page as _)
+                                    .per_page(per_page as _)
+                                    .include_totals(true)
+                                    .call(),
+                            ),
                         )
                         .await?;
                     extract(answer)
@@ -575,7 +562,10 @@ impl<'a, C: crate::Mode> SelfServiceProfilesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -590,18 +580,11 @@ impl<'a, C: crate::Mode> SelfServiceProfilesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::SelfServiceProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -630,7 +613,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("self_service_profiles.update", request)
         });
-        crate::runtime::send_json("self_service_profiles.update", client, options, build)
+        crate::runtime::Call::new("self_service_profiles.update", client, options, build)
     }
 }
 /// Operations reached by `client.self_service_profiles().custom_text()`.
@@ -708,7 +691,10 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCustomTextListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -728,20 +714,11 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCustomTextListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -783,7 +760,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCustomTextListRequest<'a, C> {
                 );
             crate::runtime::finish("self_service_profiles.custom_text.list", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "self_service_profiles.custom_text.list",
             client,
             options,
@@ -846,7 +823,10 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCustomTextSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -866,20 +846,11 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCustomTextSetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -929,7 +900,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesCustomTextSetRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("self_service_profiles.custom_text.set", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "self_service_profiles.custom_text.set",
             client,
             options,
@@ -1019,7 +990,10 @@ impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicketCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1036,20 +1010,11 @@ impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicketCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::CreateSelfServiceProfileSsoTicketResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1093,7 +1058,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicketCreateRequest<'a, C> {
                 .header_some("auth0-custom-domain", auth0_custom_domain);
             crate::runtime::finish("self_service_profiles.sso_ticket.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "self_service_profiles.sso_ticket.create",
             client,
             options,
@@ -1123,7 +1088,10 @@ impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicketRevokeRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -1135,15 +1103,11 @@ impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicketRevokeRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -1179,7 +1143,7 @@ impl<'a, C: crate::Mode> SelfServiceProfilesSsoTicketRevokeRequest<'a, C> {
                 );
             crate::runtime::finish("self_service_profiles.sso_ticket.revoke", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "self_service_profiles.sso_ticket.revoke",
             client,
             options,

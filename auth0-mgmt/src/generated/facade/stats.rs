@@ -64,7 +64,10 @@ impl<'a, C: crate::Mode> StatsGetActiveUsersCountRequest<'a, C> {
         impl ::std::future::Future<Output = Result<f64, crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -76,15 +79,11 @@ impl<'a, C: crate::Mode> StatsGetActiveUsersCountRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<f64>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -101,7 +100,7 @@ impl<'a, C: crate::Mode> StatsGetActiveUsersCountRequest<'a, C> {
                 );
             crate::runtime::finish("stats.get_active_users_count", request)
         });
-        crate::runtime::send_json("stats.get_active_users_count", client, options, build)
+        crate::runtime::Call::new("stats.get_active_users_count", client, options, build)
     }
 }
 /// Request builder for `stats.get_daily` (`GET /stats/daily`); finish with [`send`](Self::send).
@@ -138,7 +137,10 @@ impl<'a, C: crate::Mode> StatsGetDailyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -153,18 +155,11 @@ impl<'a, C: crate::Mode> StatsGetDailyRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<::std::vec::Vec<crate::types::DailyStats>>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -183,6 +178,6 @@ impl<'a, C: crate::Mode> StatsGetDailyRequest<'a, C> {
                 .query_some("to", &self.to);
             crate::runtime::finish("stats.get_daily", request)
         });
-        crate::runtime::send_json("stats.get_daily", client, options, build)
+        crate::runtime::Call::new("stats.get_daily", client, options, build)
     }
 }

@@ -74,7 +74,10 @@ impl<'a, C: crate::Mode> SupplementalSignalsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -89,18 +92,11 @@ impl<'a, C: crate::Mode> SupplementalSignalsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetSupplementalSignalsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -117,7 +113,7 @@ impl<'a, C: crate::Mode> SupplementalSignalsGetRequest<'a, C> {
                 );
             crate::runtime::finish("supplemental_signals.get", request)
         });
-        crate::runtime::send_json("supplemental_signals.get", client, options, build)
+        crate::runtime::Call::new("supplemental_signals.get", client, options, build)
     }
 }
 /// Request builder for `supplemental_signals.patch` (`PATCH /supplemental-signals`); finish with [`send`](Self::send).
@@ -153,7 +149,10 @@ impl<'a, C: crate::Mode> SupplementalSignalsPatchRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -168,18 +167,11 @@ impl<'a, C: crate::Mode> SupplementalSignalsPatchRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetSupplementalSignalsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -204,6 +196,6 @@ impl<'a, C: crate::Mode> SupplementalSignalsPatchRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("supplemental_signals.patch", request)
         });
-        crate::runtime::send_json("supplemental_signals.patch", client, options, build)
+        crate::runtime::Call::new("supplemental_signals.patch", client, options, build)
     }
 }

@@ -94,7 +94,10 @@ impl<'a, C: crate::Mode> TenantsSettingsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -109,18 +112,11 @@ impl<'a, C: crate::Mode> TenantsSettingsGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetTenantSettingsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -139,7 +135,7 @@ impl<'a, C: crate::Mode> TenantsSettingsGetRequest<'a, C> {
                 .query_some("include_fields", &self.include_fields);
             crate::runtime::finish("tenants.settings.get", request)
         });
-        crate::runtime::send_json("tenants.settings.get", client, options, build)
+        crate::runtime::Call::new("tenants.settings.get", client, options, build)
     }
 }
 /// Request builder for `tenants.settings.update` (`PATCH /tenants/settings`); finish with [`send`](Self::send).
@@ -172,7 +168,10 @@ impl<'a, C: crate::Mode> TenantsSettingsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -187,18 +186,11 @@ impl<'a, C: crate::Mode> TenantsSettingsUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::GetTenantSettingsResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -223,6 +215,6 @@ impl<'a, C: crate::Mode> TenantsSettingsUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("tenants.settings.update", request)
         });
-        crate::runtime::send_json("tenants.settings.update", client, options, build)
+        crate::runtime::Call::new("tenants.settings.update", client, options, build)
     }
 }

@@ -85,7 +85,10 @@ impl<'a, C: crate::Mode> TicketsChangePasswordRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -100,18 +103,11 @@ impl<'a, C: crate::Mode> TicketsChangePasswordRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::VerifyEmailTicketResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -143,7 +139,7 @@ impl<'a, C: crate::Mode> TicketsChangePasswordRequest<'a, C> {
                 .header_some("auth0-custom-domain", auth0_custom_domain);
             crate::runtime::finish("tickets.change_password", request)
         });
-        crate::runtime::send_json("tickets.change_password", client, options, build)
+        crate::runtime::Call::new("tickets.change_password", client, options, build)
     }
 }
 /// Request builder for `tickets.verify_email` (`POST /tickets/email-verification`); finish with [`send`](Self::send).
@@ -183,7 +179,10 @@ impl<'a, C: crate::Mode> TicketsVerifyEmailRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -198,18 +197,11 @@ impl<'a, C: crate::Mode> TicketsVerifyEmailRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::VerifyEmailTicketResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -241,6 +233,6 @@ impl<'a, C: crate::Mode> TicketsVerifyEmailRequest<'a, C> {
                 .header_some("auth0-custom-domain", auth0_custom_domain);
             crate::runtime::finish("tickets.verify_email", request)
         });
-        crate::runtime::send_json("tickets.verify_email", client, options, build)
+        crate::runtime::Call::new("tickets.verify_email", client, options, build)
     }
 }

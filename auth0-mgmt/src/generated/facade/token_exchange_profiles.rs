@@ -129,7 +129,10 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -144,18 +147,11 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::TokenExchangeProfileResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -180,7 +176,7 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("token_exchange_profiles.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "token_exchange_profiles.create",
             client,
             options,
@@ -207,7 +203,10 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -219,15 +218,11 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -246,7 +241,7 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("token_exchange_profiles.delete", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "token_exchange_profiles.delete",
             client,
             options,
@@ -278,7 +273,10 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -293,18 +291,11 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::TokenExchangeProfileResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -325,7 +316,7 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesGetRequest<'a, C> {
                 );
             crate::runtime::finish("token_exchange_profiles.get", request)
         });
-        crate::runtime::send_json("token_exchange_profiles.get", client, options, build)
+        crate::runtime::Call::new("token_exchange_profiles.get", client, options, build)
     }
 }
 /// Request builder for `token_exchange_profiles.list` (`GET /token-exchange-profiles`); finish with [`send`](Self::send).
@@ -365,7 +356,10 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -382,18 +376,11 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::ListTokenExchangeProfileResponseContent>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -412,7 +399,7 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("token_exchange_profiles.list", request)
         });
-        crate::runtime::send_json("token_exchange_profiles.list", client, options, build)
+        crate::runtime::Call::new("token_exchange_profiles.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> TokenExchangeProfilesListRequest<'a, C> {
@@ -467,7 +454,10 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -519,7 +509,10 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -556,7 +549,10 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -568,15 +564,11 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<::serde_json::Value>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -609,7 +601,7 @@ impl<'a, C: crate::Mode> TokenExchangeProfilesUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("token_exchange_profiles.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "token_exchange_profiles.update",
             client,
             options,

@@ -152,7 +152,10 @@ impl<'a, C: crate::Mode> UserAttributeProfilesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -167,18 +170,11 @@ impl<'a, C: crate::Mode> UserAttributeProfilesCreateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::UserAttributeProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -203,7 +199,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesCreateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("user_attribute_profiles.create", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "user_attribute_profiles.create",
             client,
             options,
@@ -230,7 +226,10 @@ impl<'a, C: crate::Mode> UserAttributeProfilesDeleteRequest<'a, C> {
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -242,15 +241,11 @@ impl<'a, C: crate::Mode> UserAttributeProfilesDeleteRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -269,7 +264,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesDeleteRequest<'a, C> {
             let request = client.http().request(::reqwest::Method::DELETE, url);
             crate::runtime::finish("user_attribute_profiles.delete", request)
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "user_attribute_profiles.delete",
             client,
             options,
@@ -298,7 +293,10 @@ impl<'a, C: crate::Mode> UserAttributeProfilesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -313,18 +311,11 @@ impl<'a, C: crate::Mode> UserAttributeProfilesGetRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::UserAttributeProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -345,7 +336,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesGetRequest<'a, C> {
                 );
             crate::runtime::finish("user_attribute_profiles.get", request)
         });
-        crate::runtime::send_json("user_attribute_profiles.get", client, options, build)
+        crate::runtime::Call::new("user_attribute_profiles.get", client, options, build)
     }
 }
 /// Request builder for `user_attribute_profiles.get_template` (`GET /user-attribute-profiles/templates/{id}`); finish with [`send`](Self::send).
@@ -369,7 +360,10 @@ impl<'a, C: crate::Mode> UserAttributeProfilesGetTemplateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -384,18 +378,11 @@ impl<'a, C: crate::Mode> UserAttributeProfilesGetTemplateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::UserAttributeProfileTemplateItem>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -423,7 +410,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesGetTemplateRequest<'a, C> {
                 );
             crate::runtime::finish("user_attribute_profiles.get_template", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "user_attribute_profiles.get_template",
             client,
             options,
@@ -468,7 +455,10 @@ impl<'a, C: crate::Mode> UserAttributeProfilesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -485,20 +475,11 @@ impl<'a, C: crate::Mode> UserAttributeProfilesListRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::ListUserAttributeProfilesPaginatedResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -517,7 +498,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesListRequest<'a, C> {
                 .query_some("take", &self.take);
             crate::runtime::finish("user_attribute_profiles.list", request)
         });
-        crate::runtime::send_json("user_attribute_profiles.list", client, options, build)
+        crate::runtime::Call::new("user_attribute_profiles.list", client, options, build)
     }
 }
 impl<'a, C: crate::Mode> UserAttributeProfilesListRequest<'a, C> {
@@ -567,7 +548,10 @@ impl<'a, C: crate::Mode> UserAttributeProfilesListRequest<'a, C> {
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -612,7 +596,10 @@ impl<'a, C: crate::Mode> UserAttributeProfilesListRequest<'a, C> {
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -641,7 +628,10 @@ impl<'a, C: crate::Mode> UserAttributeProfilesListTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -658,20 +648,11 @@ impl<'a, C: crate::Mode> UserAttributeProfilesListTemplatesRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::ListUserAttributeProfileTemplateResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -691,7 +672,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesListTemplatesRequest<'a, C> {
                 );
             crate::runtime::finish("user_attribute_profiles.list_templates", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "user_attribute_profiles.list_templates",
             client,
             options,
@@ -730,7 +711,10 @@ impl<'a, C: crate::Mode> UserAttributeProfilesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -745,18 +729,11 @@ impl<'a, C: crate::Mode> UserAttributeProfilesUpdateRequest<'a, C> {
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::UserAttributeProfile>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -789,7 +766,7 @@ impl<'a, C: crate::Mode> UserAttributeProfilesUpdateRequest<'a, C> {
             let request = request.json(&body);
             crate::runtime::finish("user_attribute_profiles.update", request)
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "user_attribute_profiles.update",
             client,
             options,

@@ -165,7 +165,10 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesCreateRequest
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -180,18 +183,11 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesCreateRequest
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::VerifiableCredentialTemplateResponse>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -222,7 +218,7 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesCreateRequest
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "verifiable_credentials.verification.templates.create",
             client,
             options,
@@ -254,7 +250,10 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesDeleteRequest
         impl ::std::future::Future<Output = Result<(), crate::Error>> + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_empty(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -266,15 +265,11 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesDeleteRequest
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_empty(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<crate::ApiResponse<()>, crate::Error>,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -299,7 +294,7 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesDeleteRequest
                 request,
             )
         });
-        crate::runtime::send_empty(
+        crate::runtime::Call::new(
             "verifiable_credentials.verification.templates.delete",
             client,
             options,
@@ -331,7 +326,10 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesGetRequest<'a
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -346,18 +344,11 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesGetRequest<'a
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::VerifiableCredentialTemplateResponse>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -388,7 +379,7 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesGetRequest<'a
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "verifiable_credentials.verification.templates.get",
             client,
             options,
@@ -433,7 +424,10 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesListRequest<'
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -450,20 +444,11 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesListRequest<'
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<
-                crate::types::ListVerifiableCredentialTemplatesPaginatedResponseContent,
-            >,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -488,7 +473,7 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesListRequest<'
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "verifiable_credentials.verification.templates.list",
             client,
             options,
@@ -548,7 +533,10 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesListRequest<'
         let mode = self.client;
         crate::Mode::run(
             mode,
-            crate::pagination::page(crate::runtime::body(self.answer()), extract),
+            crate::pagination::page(
+                crate::runtime::body(crate::runtime::send_json(self.call())),
+                extract,
+            ),
         )
     }
     /// Every item of every page (see [`pages`](Self::pages)).
@@ -600,7 +588,10 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesListRequest<'
                         Some(from) => request.from(from),
                         None => request,
                     };
-                    extract(crate::runtime::body(request.answer()).await?)
+                    extract(
+                        crate::runtime::body(crate::runtime::send_json(request.call()))
+                            .await?,
+                    )
                 })
             },
         )
@@ -645,7 +636,10 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesUpdateRequest
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, crate::runtime::body(self.answer()))
+        crate::Mode::run(
+            mode,
+            crate::runtime::body(crate::runtime::send_json(self.call())),
+        )
     }
     /// As [`send`](Self::send), with the answer's status, headers and rate limit.
     #[inline]
@@ -660,18 +654,11 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesUpdateRequest
         > + Send + 'a,
     > {
         let mode = self.client;
-        crate::Mode::run(mode, self.answer())
+        crate::Mode::run(mode, crate::runtime::send_json(self.call()))
     }
-    /// The call, as a future whatever the client.
+    /// The call, ready to send whatever the client.
     #[inline]
-    fn answer(
-        mut self,
-    ) -> impl ::std::future::Future<
-        Output = Result<
-            crate::ApiResponse<crate::types::VerifiableCredentialTemplateResponse>,
-            crate::Error,
-        >,
-    > + Send + 'a {
+    fn call(mut self) -> crate::runtime::Call<'a> {
         let client = crate::Mode::client(self.client);
         let options = ::std::mem::take(&mut self.options);
         let build: crate::runtime::Build<'a> = ::std::boxed::Box::new(move || -> ::std::result::Result<
@@ -710,7 +697,7 @@ impl<'a, C: crate::Mode> VerifiableCredentialsVerificationTemplatesUpdateRequest
                 request,
             )
         });
-        crate::runtime::send_json(
+        crate::runtime::Call::new(
             "verifiable_credentials.verification.templates.update",
             client,
             options,
