@@ -473,38 +473,30 @@ impl<'a> Call<'a> {
 pub fn send_json<'a, T: DeserializeOwned>(
     call: Call<'a>,
 ) -> impl Future<Output = Result<ApiResponse<T>, Error>> + Send + 'a {
+    let operation = call.operation;
+    futures::FutureExt::map(send_bytes(call), move |answer| {
+        let (status, headers, body) = answer?;
+        // A success answer without a body reads as JSON `null`: an operation whose
+        // answer may or may not carry one decodes either way (to `None`), and one that
+        // must is a decode error.
+        let body = decode(operation, if body.is_empty() { b"null" } else { &body })?;
+        Ok(ApiResponse {
+            body,
+            status,
+            headers,
+        })
+    })
+}
+
+/// Sends a request and reads its success body (capped at the client's limit).
+async fn send_bytes(call: Call<'_>) -> Result<(StatusCode, HeaderMap, bytes::Bytes), Error> {
+    let (status, headers, response, deadline) = send(&call, Answer::Read).await?;
     let Call {
         operation,
         client,
         options,
-        build,
+        ..
     } = call;
-    futures::FutureExt::map(
-        send_bytes(operation, client, options, build),
-        move |answer| {
-            let (status, headers, body) = answer?;
-            // A success answer without a body reads as JSON `null`: an operation whose
-            // answer may or may not carry one decodes either way (to `None`), and one that
-            // must is a decode error.
-            let body = decode(operation, if body.is_empty() { b"null" } else { &body })?;
-            Ok(ApiResponse {
-                body,
-                status,
-                headers,
-            })
-        },
-    )
-}
-
-/// Sends a request and reads its success body (capped at the client's limit).
-async fn send_bytes(
-    operation: &'static str,
-    client: &crate::Client,
-    options: RequestOptions,
-    build: Build<'_>,
-) -> Result<(StatusCode, HeaderMap, bytes::Bytes), Error> {
-    let (status, headers, response, deadline) =
-        send(operation, client, &options, &build, Answer::Read).await?;
     let shared = client.shared();
     let reading = auth0_http::read_body(response, shared.max_body);
     let body = match deadline {
@@ -526,13 +518,7 @@ async fn send_bytes(
 
 /// As [`send_json`], for operations documented without an answer body (any body is ignored).
 pub async fn send_empty(call: Call<'_>) -> Result<ApiResponse<()>, Error> {
-    let Call {
-        operation,
-        client,
-        options,
-        build,
-    } = call;
-    let (status, headers, _, _) = send(operation, client, &options, &build, Answer::Read).await?;
+    let (status, headers, _, _) = send(&call, Answer::Read).await?;
     Ok(ApiResponse {
         body: (),
         status,
@@ -544,14 +530,7 @@ pub async fn send_empty(call: Call<'_>) -> Result<ApiResponse<()>, Error> {
 /// it at its own pace).
 #[allow(dead_code, reason = "only the features with a streamed answer use it")]
 pub async fn send_stream(call: Call<'_>) -> Result<ApiResponse<crate::ByteStream>, Error> {
-    let Call {
-        operation,
-        client,
-        options,
-        build,
-    } = call;
-    let (status, headers, response, _) =
-        send(operation, client, &options, &build, Answer::Stream).await?;
+    let (status, headers, response, _) = send(&call, Answer::Stream).await?;
     Ok(ApiResponse {
         body: crate::ByteStream::of(response),
         status,
@@ -576,12 +555,16 @@ enum Answer {
 /// a non-success answer turned into an [`Error`]. With [`Answer::Read`], also the deadline the
 /// body is to be read within.
 async fn send(
-    operation: &'static str,
-    client: &crate::Client,
-    options: &RequestOptions,
-    build: &Build<'_>,
+    call: &Call<'_>,
     answer: Answer,
 ) -> Result<(StatusCode, HeaderMap, reqwest::Response, Option<Instant>), Error> {
+    let Call {
+        operation,
+        client,
+        options,
+        build,
+    } = call;
+    let (operation, client) = (*operation, *client);
     let shared = client.shared();
     let timeout = options.timeout.or(shared.timeout);
     // The request of an attempt, all but its token.
