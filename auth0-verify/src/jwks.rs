@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use auth0_http::{Attempts, Clock, Exchange, Repeat, RetryPolicy, SendError};
+use auth0_http::{Attempts, Clock, Exchange, HttpSettings, Repeat, RetryPolicy, SendError};
 use bytes::Bytes;
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderMap, HeaderValue};
@@ -86,7 +86,15 @@ struct Config {
     cooldown: Duration,
     timeout: Duration,
     retries: u32,
+    /// A retry policy given whole ([`HttpSettings`]): its retries, backoff and deadline, the
+    /// fetch's `timeout` still bounding the whole.
+    retry: Option<RetryPolicy>,
+    /// Each attempt's own timeout, when given ([`HttpSettings`]); else `timeout`.
+    attempt_timeout: Option<Duration>,
+    max_body: usize,
     telemetry: bool,
+    /// Telemetry given in place of the default.
+    telemetry_value: Option<HeaderValue>,
     clock: Arc<dyn Clock>,
 }
 
@@ -203,7 +211,11 @@ impl AsymmetricSignatureVerifier {
             cooldown: Duration::from_secs(30),
             timeout: Duration::from_secs(10),
             retries: 2,
+            retry: None,
+            attempt_timeout: None,
+            max_body: MAX_JWKS_BYTES,
             telemetry: true,
+            telemetry_value: None,
             clock: auth0_http::system_clock(),
         }
     }
@@ -302,6 +314,30 @@ impl AsymmetricSignatureVerifier {
     /// (on by default).
     pub fn telemetry(self, enabled: bool) -> Self {
         self.configure(|c| c.telemetry = enabled)
+    }
+
+    /// What [`HttpSettings`] holds, with the meaning it has for every client of the SDK: the
+    /// HTTP client (or one made with its connect timeout), the clock, telemetry, the body cap
+    /// (512 KiB by default here), the retry policy (its retries, backoff and deadline, in
+    /// place of [`retries`](Self::retries)) and its timeout of each attempt. The verifier's own
+    /// [`timeout`](Self::timeout) still bounds a whole fetch, retries included: a
+    /// verification waits for it.
+    pub fn http_settings(self, settings: &HttpSettings) -> Self {
+        let client = settings
+            .build_http_client()
+            .unwrap_or_else(|_| default_client());
+        let telemetry_value = settings
+            .get_telemetry_info()
+            .map(auth0_http::Telemetry::header_value);
+        self.configure(|c| {
+            c.client = client;
+            c.clock = Arc::clone(settings.get_clock());
+            c.telemetry = settings.get_telemetry();
+            c.telemetry_value = telemetry_value;
+            c.max_body = settings.get_max_body_size().unwrap_or(MAX_JWKS_BYTES);
+            c.retry = Some(settings.get_retry_policy().clone());
+            c.attempt_timeout = settings.get_timeout();
+        })
     }
 
     /// The JWKS URL given to [`new`](Self::new); for [`discover`](Self::discover), the issuer;
@@ -616,11 +652,17 @@ impl Inner {
         operation: &'static str,
     ) -> Result<(Bytes, Option<Duration>), JwksError> {
         let c = &self.config;
-        let policy = RetryPolicy::default()
-            .max_retries(c.retries)
-            .base_delay(Duration::from_millis(100))
-            .max_delay(Duration::from_secs(2))
-            .deadline(c.timeout);
+        let policy = match &c.retry {
+            Some(given) => {
+                let deadline = given.total_deadline().min(c.timeout);
+                given.clone().deadline(deadline)
+            }
+            None => RetryPolicy::default()
+                .max_retries(c.retries)
+                .base_delay(Duration::from_millis(100))
+                .max_delay(Duration::from_secs(2))
+                .deadline(c.timeout),
+        };
         let exchange = Exchange {
             http: &c.client,
             policy: &policy,
@@ -655,13 +697,13 @@ impl Inner {
             });
         }
         let max_age = max_age(response.headers());
-        let body = auth0_http::read_body(response, MAX_JWKS_BYTES)
+        let body = auth0_http::read_body(response, c.max_body)
             .await
             .map_err(|e| match e {
                 auth0_http::BodyError::Read(e) => self.transport_error(name, e),
                 _ => JwksError::TooLarge {
                     url: name.to_owned(),
-                    limit: MAX_JWKS_BYTES,
+                    limit: c.max_body,
                 },
             })?;
         Ok((body, max_age))
@@ -774,10 +816,11 @@ impl Attempts for Get<'_> {
         let mut request = c
             .client
             .get(self.url.clone())
-            .timeout(c.timeout)
+            .timeout(c.attempt_timeout.map_or(c.timeout, |t| t.min(c.timeout)))
             .header(ACCEPT, HeaderValue::from_static("application/json"));
         if c.telemetry {
-            request = request.header(auth0_http::TELEMETRY_HEADER, telemetry_header());
+            let value = c.telemetry_value.clone().unwrap_or_else(telemetry_header);
+            request = request.header(auth0_http::TELEMETRY_HEADER, value);
         }
         request.build()
     }

@@ -22,6 +22,7 @@ mod signature;
 mod verifier;
 
 pub use algorithm::Algorithm;
+pub use auth0_http::HttpSettings;
 pub use claims::{AccessTokenClaims, Actor, Actors, IdTokenClaims, LogoutTokenClaims};
 pub use error::{BoxError, JwksError, TokenValidationError};
 pub use issuers::IssuerResolver;

@@ -6,8 +6,8 @@ use std::time::Duration;
 use auth0_http::{Clock as _, ManualClock};
 
 use auth0_verify::{
-    Algorithm, AsymmetricSignatureVerifier, JwksError, TokenValidationError, TokenVerifier,
-    VerifyOptions,
+    Algorithm, AsymmetricSignatureVerifier, HttpSettings, JwksError, TokenValidationError,
+    TokenVerifier, VerifyOptions,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{header, header_exists, method, path};
@@ -516,6 +516,55 @@ async fn the_http_client_is_injectable_and_telemetry_can_be_off() {
     check(&v, &rs256(&id_claims())).await.unwrap();
     let requests = server.received_requests().await.unwrap();
     assert!(requests[0].headers.get("auth0-client").is_none());
+}
+
+#[tokio::test]
+async fn the_sdk_settings_mean_for_the_key_fetch_what_they_mean_for_every_client() {
+    // A retry policy given whole: no retries, so a 503 is the answer.
+    let server = changing_server(ResponseTemplate::new(503), 1, ok(jwks(&[rsa_a_jwk()]))).await;
+    let settings = HttpSettings::default()
+        .retry_policy(auth0_http::RetryPolicy::disabled())
+        .telemetry_info(auth0_http::Telemetry::new("my-sdk", "9.9.9"));
+    let keys = AsymmetricSignatureVerifier::new(jwks_url(&server)).http_settings(&settings);
+    let err = keys.refresh().await.unwrap_err();
+    assert!(err.to_string().contains("503"), "{err}");
+    assert_eq!(hits(&server).await, 1);
+    let requests = server.received_requests().await.unwrap();
+    let telemetry = requests[0]
+        .headers
+        .get("auth0-client")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(
+        telemetry,
+        auth0_http::Telemetry::new("my-sdk", "9.9.9")
+            .header_value()
+            .to_str()
+            .unwrap()
+    );
+    // The next fetch gets the key set.
+    keys.refresh().await.unwrap();
+
+    // The body cap, and telemetry off.
+    let (server, url) = jwks_server(jwks(&[rsa_a_jwk(), rsa_b_jwk()])).await;
+    let small = HttpSettings::default().max_body_size(64).telemetry(false);
+    let err = AsymmetricSignatureVerifier::new(url.clone())
+        .http_settings(&small)
+        .refresh()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, TokenValidationError::Jwks(e) if matches!(**e, JwksError::TooLarge { limit: 64, .. })),
+        "{err}"
+    );
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests[0].headers.get("auth0-client").is_none());
+    AsymmetricSignatureVerifier::new(url)
+        .http_settings(&HttpSettings::default())
+        .refresh()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
