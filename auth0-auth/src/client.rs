@@ -670,9 +670,10 @@ fn mtls_alias(base: &Url) -> Url {
 }
 
 fn base_url(domain: &str) -> Result<Url, Error> {
+    // The message says it all: no source to repeat it.
     auth0_http::base_url(domain).map_err(|e| Error::Config {
         message: e.to_string(),
-        source: Some(Box::new(e)),
+        source: None,
     })
 }
 
