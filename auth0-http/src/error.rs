@@ -139,6 +139,17 @@ pub fn redact(v: &mut Value) {
     }
 }
 
+/// A body's length printed in its place (`[42 bytes, not shown]`), for `Debug` output of
+/// success bodies that may carry secrets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Withheld(pub usize);
+
+impl fmt::Debug for Withheld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{} bytes, not shown]", self.0)
+    }
+}
+
 impl fmt::Debug for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.redacted(), f)

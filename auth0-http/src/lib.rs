@@ -67,7 +67,9 @@ use reqwest::header::HeaderValue;
 pub use body::{BodyError, DEFAULT_BODY_LIMIT, ERROR_BODY_PREFIX, read_body, read_prefix};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock, system_clock};
 pub use deadline::{Elapsed, TICK as DEADLINE_TICK, Watchdog};
-pub use error::{ApiError, Body, DecodeError, decode_json, mark_sensitive, printable, redact};
+pub use error::{
+    ApiError, Body, DecodeError, Withheld, decode_json, mark_sensitive, printable, redact,
+};
 #[cfg(feature = "redis")]
 pub use redis_conn::{DEFAULT_REDIS_TIMEOUT, Redis, RedisBuilder, RedisError, redis_millis};
 pub use retry::{RateLimit, Repeat, RetryPolicy, rate_limit_reset, server_wait};

@@ -239,12 +239,7 @@ impl<E: From<HttpError>> SendError<E> {
 
 impl fmt::Debug for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Withheld(usize);
-        impl fmt::Debug for Withheld {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "[{} bytes, not shown]", self.0)
-            }
-        }
+        use crate::error::Withheld;
         match self {
             HttpError::Api(e) => f.debug_tuple("Api").field(e).finish(),
             HttpError::RateLimited { reset, error } => f

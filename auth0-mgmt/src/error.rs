@@ -98,12 +98,7 @@ pub enum Error {
 
 impl std::fmt::Debug for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        struct Withheld(usize);
-        impl std::fmt::Debug for Withheld {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "[{} bytes, not shown]", self.0)
-            }
-        }
+        use auth0_http::Withheld;
         match self {
             Error::Http(e) => f.debug_tuple("Http").field(e).finish(),
             Error::UnexpectedAnswer { operation, body } => f
